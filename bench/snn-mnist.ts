@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: training throughput of the paper's 784-500-10 SBP network on MNIST, one thread.
+ *
+ * Runs a fixed number of training batches (default 120 = 6,000 images) and extrapolates to a
+ * 60,000-image epoch (said so in the output), with a per-phase time breakdown, the MACs executed
+ * per sample and the GFLOP/s the matrix products achieved. The same batches are then run with the
+ * feedforward phase off (§1.6), in the same process, for the ratio.
+ *
+ *   npm run bench -- [--data DIR] [--batches N] [--backend wasm|cpu] [--json]
+ *
+ * Data: --data DIR (the four IDX files); else ../shared/data/mnist beside the repository when it is
+ * there (development); else the embedded default (MNIST training images 0–9999).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadEmbeddedMnist, loadMnistDir } from '../src/data/mnist.js';
+import { feedforwardPhase } from '../src/models/snn/feedforward.js';
+import { updateBiases, updateWeights } from '../src/models/snn/learning.js';
+import { initNetwork, resolveSnnConfig } from '../src/models/snn/network.js';
+import { relax } from '../src/models/snn/relaxation.js';
+import { initState } from '../src/models/snn/state.js';
+import { copyMatrix, macCounter, type Matrix, matMul, RandomStream, useBackend, type BackendName } from '../src/tensor/index.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    batches: { type: 'string', default: '120' },
+    backend: { type: 'string', default: 'wasm' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sharedMnist = resolve(here, '../../../shared/data/mnist');
+const dataDir = values.data ?? (existsSync(sharedMnist) ? sharedMnist : undefined);
+const batches = Number(values.batches);
+const batchSize = 50;
+const epochImages = 60_000;
+
+await useBackend(values.backend as BackendName);
+const data = dataDir ? loadMnistDir(dataDir, { trainLimit: batches * batchSize, testLimit: 1 }) : loadEmbeddedMnist({ trainLimit: batches * batchSize });
+
+interface Timing {
+  seconds: number;
+  macs: number;
+  phases: Record<string, number>;
+}
+
+function run(feedforward: boolean): Timing {
+  const config = resolveSnnConfig({ rule: 'sbp', feedforward }, [784, 500, 10]);
+  const rng = RandomStream.fromSeed(1);
+  const net = initNetwork(config, rng);
+  const state = initState(config, batchSize);
+  const phases: Record<string, number> = { feedforward: 0, freeRelaxation: 0, nudgedRelaxation: 0, plasticity: 0, other: 0 };
+  const macsBefore = macCounter.total;
+  const started = performance.now();
+  for (let b = 0; b < batches; b++) {
+    const x: Matrix = { rows: batchSize, cols: 784, data: data.train.inputs.subarray(b * batchSize * 784, (b + 1) * batchSize * 784) };
+    const y: Matrix = { rows: batchSize, cols: 10, data: data.train.targets.subarray(b * batchSize * 10, (b + 1) * batchSize * 10) };
+    let t = performance.now();
+    const lap = (name: string) => {
+      const now = performance.now();
+      phases[name] += (now - t) / 1000;
+      t = now;
+    };
+    const drive = matMul(x, net.weights[0]);
+    lap('other');
+    const states = feedforward
+      ? feedforwardPhase(net, state, x, drive, rng).states
+      : [x, ...config.layers.slice(1).map((n, k) => ({ rows: batchSize, cols: n, data: state.layers[k + 1].particles.slice() }))];
+    lap('feedforward');
+    relax(net, states, drive, config.freeIterations);
+    for (let k = 1; k < states.length; k++) state.layers[k].particles.set(states[k].data);
+    lap('freeRelaxation');
+    const nudged = states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
+    relax(net, nudged, drive, config.nudgeIterations, { target: y, beta: config.beta });
+    lap('nudgedRelaxation');
+    updateBiases(net, states, nudged);
+    updateWeights(net, states, nudged, rng, 0);
+    lap('plasticity');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, macs: macCounter.total - macsBefore, phases };
+}
+
+/** GFLOP/s of the dominant product alone (50×784 · 784×500), for reference. */
+function productRate(): number {
+  const a = { rows: 50, cols: 784, data: new Float32Array(50 * 784).fill(0.5) };
+  const b = { rows: 784, cols: 500, data: new Float32Array(784 * 500).fill(0.01) };
+  for (let i = 0; i < 20; i++) matMul(a, b);
+  const started = performance.now();
+  const reps = 200;
+  for (let i = 0; i < reps; i++) matMul(a, b);
+  return (2 * 50 * 784 * 500 * reps) / ((performance.now() - started) / 1000) / 1e9;
+}
+
+const on = run(true);
+const off = run(false);
+const samples = batches * batchSize;
+const secondsPerEpoch = (on.seconds * epochImages) / samples;
+const result = {
+  network: '784-500-10 SBP, batch 50, paper-exact (feedforward on)',
+  backend: values.backend,
+  data: data.train.description,
+  measuredSamples: samples,
+  extrapolated: `seconds per epoch extrapolated from ${samples} images to ${epochImages}`,
+  secondsPerEpoch,
+  samplesPerSecond: samples / on.seconds,
+  macsPerSample: on.macs / samples,
+  gflops: (2 * on.macs) / on.seconds / 1e9,
+  phaseSecondsPerEpoch: Object.fromEntries(Object.entries(on.phases).map(([k, v]) => [k, (v * epochImages) / samples])),
+  feedforwardOff: {
+    secondsPerEpoch: (off.seconds * epochImages) / samples,
+    samplesPerSecond: samples / off.seconds,
+    macsPerSample: off.macs / samples,
+    speedup: on.seconds / off.seconds,
+  },
+  productGflops: productRate(),
+};
+
+if (values.json) {
+  console.log(JSON.stringify(result));
+} else {
+  const f = (v: number, d = 1) => v.toFixed(d);
+  console.log(`selfprop bench — ${result.network}, backend ${result.backend}, one thread`);
+  console.log(`data: ${result.data}; ${result.extrapolated}`);
+  console.log(`seconds/epoch ${f(secondsPerEpoch)} | ${f(result.samplesPerSecond, 0)} samples/s | ${(result.macsPerSample / 1e6).toFixed(2)} M MACs/sample | ${f(result.gflops, 2)} GFLOP/s overall`);
+  console.log(`  per phase (s/epoch): ${Object.entries(result.phaseSecondsPerEpoch).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+  console.log(`  feedforward off (§1.6): ${f(result.feedforwardOff.secondsPerEpoch)} s/epoch, ${(result.feedforwardOff.macsPerSample / 1e6).toFixed(2)} M MACs/sample, ${f(result.feedforwardOff.speedup, 2)}× faster`);
+  console.log(`  the 50×784·784×500 product alone: ${f(result.productGflops, 1)} GFLOP/s`);
+}

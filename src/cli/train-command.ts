@@ -1,0 +1,219 @@
+/** `selfprop train` and `selfprop eval`: parse, validate through the one schema, call the library. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, DataFormatError } from '../errors.js';
+import { SNN_RULES } from '../models/snn/config.js';
+import { evaluateBatch } from '../models/snn/snn.js';
+import { getTask, TASK_NAMES } from '../tasks/registry.js';
+import { BACKENDS, macCounter, RandomStream, useBackend } from '../tensor/index.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import { resolveRunConfig, type RunConfig } from '../train/run-config.js';
+import { train, type EpochMetrics } from '../train/trainer.js';
+import { EpochProgress } from './progress.js';
+
+const integer = (name: string) => (value: string): number => {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+  return Number(value);
+};
+const number = (name: string) => (value: string): number => {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
+  return v;
+};
+const numberList = (name: string) => (value: string): number[] => value.split(',').map((v) => number(name)(v));
+const onOff = (value: string): boolean => {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError(`expected "on" or "off", got "${value}"`);
+  return value === 'on';
+};
+
+function readJson(path: string): unknown {
+  if (!existsSync(path)) throw new DataFormatError(path, 'config file not found');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new DataFormatError(path, `not valid JSON (${(err as Error).message})`);
+  }
+}
+
+interface TrainFlags {
+  task?: string;
+  model?: string;
+  rule?: string;
+  epochs?: number;
+  data?: string;
+  trainLimit?: number;
+  testLimit?: number;
+  seed?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  backend?: string;
+  config?: string;
+  out?: string;
+  resume?: boolean;
+  initWeights?: string;
+  layers?: number[];
+  learningRates?: number[];
+  feedforward?: boolean;
+  drive?: string;
+  resetEachBatch?: boolean;
+  sbpFraction?: number;
+  noise?: string;
+  stp?: boolean;
+  dale?: boolean;
+}
+
+/** Config file (or, with --resume, the run's own config.json), overlaid by the flags given. */
+export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
+  const base = (flags.resume ? readJson(join(outDir, 'config.json')) : flags.config ? readJson(flags.config) : {}) as Record<string, unknown>;
+  if (flags.resume) return resolveRunConfig({ ...base, ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}) }, join(outDir, 'config.json'));
+  const snn = { ...((base.snn as Record<string, unknown>) ?? {}) };
+  const set = (target: Record<string, unknown>, key: string, value: unknown) => {
+    if (value !== undefined) target[key] = value;
+  };
+  set(snn, 'rule', flags.rule);
+  set(snn, 'layers', flags.layers);
+  set(snn, 'learningRates', flags.learningRates);
+  set(snn, 'feedforward', flags.feedforward);
+  set(snn, 'drive', flags.drive);
+  set(snn, 'resetEachBatch', flags.resetEachBatch);
+  set(snn, 'noise', flags.noise);
+  if (flags.sbpFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.sbpFraction };
+  if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
+  if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
+  const run: Record<string, unknown> = { ...base, snn };
+  for (const key of ['task', 'model', 'epochs', 'data', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
+    set(run, key, flags[key]);
+  }
+  return resolveRunConfig(run, flags.config ?? 'command line');
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
+
+function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
+  return [
+    `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}`,
+    `train ${pct(m.trainAccuracy)}`,
+    `${evalName} ${pct(m.testAccuracy)}`,
+    `E ${m.trainEnergy.toFixed(3)}`,
+    `C ${m.trainCost.toFixed(4)}`,
+    `${m.macs.toExponential(3)} MACs`,
+    `§4 ops/sample ${m.paperOpsPerSample}`,
+    `${m.seconds.toFixed(1)} s`,
+  ].join(' | ');
+}
+
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a task; writes OUT/config.json, OUT/metrics.jsonl, OUT/checkpoint.json and the final weights')
+    .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES]))
+    .addOption(new Option('--model <name>', 'model family (§1 spiking network)').choices(['snn']))
+    .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
+    .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
+    .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not); default: the embedded default')
+    .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
+    .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
+    .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
+    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, as the paper)', integer('--batch-size'))
+    .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
+    .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
+    .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
+    .option('--out <dir>', 'output directory (default runs/<task>-<model>-<rule>)')
+    .option('--resume', "continue the run in --out from its checkpoint (uses the run's own config; --epochs may extend it)")
+    .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)')
+    .option('--layers <sizes>', 'layer sizes, input first, e.g. 784,500,10 (2 to 6 layers)', numberList('--layers'))
+    .option('--learning-rates <rates>', 'α per weight matrix, e.g. 0.1,0.05', numberList('--learning-rates'))
+    .option('--feedforward <on|off>', 'run the LIF feedforward phase (a) (on = paper-exact, §1.6)', onOff)
+    .addOption(new Option('--drive <mode>', 'analog (paper-exact) or spike-driven layers (§1.6)').choices(['analog', 'spikes']))
+    .option('--reset-each-batch', 'reset V, g and particles at every batch instead of carrying them (§1.6)')
+    .option('--sbp-fraction <f>', 'SBP fraction f (0 = the base change D alone)', number('--sbp-fraction'))
+    .addOption(new Option('--noise <kind>', 'update noise (§1.4)').choices(['none', 'norm', 'poisson']))
+    .option('--stp <on|off>', 'short-term plasticity (§1.4)', onOff)
+    .option('--dale <on|off>', "Dale's law (§1.4)", onOff)
+    .action(async (flags: TrainFlags) => {
+      const outDir = flags.out ?? join('runs', `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
+      const config = configFromFlags(flags, outDir);
+      const task = getTask(config.task);
+      const data = task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit });
+      const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
+      const { layers } = config.snn;
+      console.log(`selfprop: ${config.model} [${layers.join(',')}], rule ${config.snn.rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
+      console.log(`  train: ${data.train.description}`);
+      console.log(`  ${evalName}: ${data.test.description}`);
+      console.log(`  output: ${outDir}`);
+      const progress = new EpochProgress();
+      let last: EpochMetrics | undefined;
+      try {
+        const result = await train(config, data, {
+          outDir,
+          resume: flags.resume,
+          hooks: {
+            onStart: (s) => s.resumed && console.log(`  resumed after epoch ${s.startEpoch}`),
+            onBatch: (info) => progress.update(info),
+            onEpoch: (m) => {
+              progress.stop();
+              last = m;
+              console.log(epochLine(m, config.epochs, evalName));
+            },
+          },
+        });
+        last = result.history[result.history.length - 1] ?? last;
+      } finally {
+        progress.stop();
+      }
+      if (last) {
+        const kind = data.evalKind === 'test' ? 'test accuracy' : 'held-out accuracy (NOT a test accuracy: see the data line above)';
+        console.log(`final ${kind}: ${pct(last.testAccuracy)} after ${last.epoch} epochs; peak memory ${last.peakRssMiB.toFixed(0)} MiB`);
+      }
+    });
+
+  program
+    .command('eval')
+    .description("evaluate a trained model (a run's checkpoint.json) on its task's held-out rows")
+    .requiredOption('--model-file <file>', 'checkpoint.json of a run')
+    .option('--data <dir>', "dataset directory (default: the run's own)")
+    .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
+    .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (flags: { modelFile: string; data?: string; testLimit?: number; backend?: 'wasm' | 'cpu'; json?: boolean }) => {
+      const ckpt = loadCheckpoint(flags.modelFile);
+      const config = ckpt.config;
+      await useBackend(flags.backend ?? config.backend);
+      const task = getTask(config.task);
+      const data = task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit });
+      if (data.test.inputSize !== config.snn.layers[0]) {
+        throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${config.snn.layers[0]}`);
+      }
+      const rng = RandomStream.fromState(ckpt.rngState);
+      const test = data.test;
+      const b = ckpt.state.batchSize;
+      const outputs = new Float32Array(test.count * test.targetSize);
+      const macsBefore = macCounter.total;
+      const started = performance.now();
+      for (let start = 0; start < test.count; start += b) {
+        const rows = Math.min(b, test.count - start);
+        const x = { rows, cols: test.inputSize, data: test.inputs.subarray(start * test.inputSize, (start + rows) * test.inputSize) };
+        const y = { rows, cols: test.targetSize, data: test.targets.subarray(start * test.targetSize, (start + rows) * test.targetSize) };
+        outputs.set(evaluateBatch(ckpt.network, ckpt.state, x, y, rng).output.data, start * test.targetSize);
+      }
+      const rows = Int32Array.from({ length: test.count }, (_, i) => i);
+      const scores = task.score(outputs, test, rows);
+      const result = {
+        modelFile: flags.modelFile,
+        epoch: ckpt.epoch,
+        data: test.description,
+        evalKind: data.evalKind,
+        accuracy: scores.primary,
+        ...scores.extra,
+        samples: test.count,
+        macs: macCounter.total - macsBefore,
+        seconds: (performance.now() - started) / 1000,
+      };
+      if (flags.json) console.log(JSON.stringify(result));
+      else {
+        console.log(`${flags.modelFile} (after epoch ${ckpt.epoch}) on ${test.description}`);
+        console.log(`${data.evalKind === 'test' ? 'test' : 'held-out'} accuracy ${pct(scores.primary)} | ${result.macs.toExponential(3)} MACs | ${result.seconds.toFixed(1)} s`);
+      }
+    });
+}

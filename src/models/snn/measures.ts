@@ -1,0 +1,35 @@
+/**
+ * Per-batch measures, §1.5, at the free state s⁰ (before the weight update), averaged over rows:
+ *   Hopfield energy E = Σ_l ½|s_l|² − Σ_l s_l·b_l − Σ_l (s_l W_l)·s_{l+1}   (input layer included)
+ *   cost C = |s_L − y|²
+ */
+import { type Matrix, matMul } from '../../tensor/index.js';
+import type { SnnNetwork } from './network.js';
+
+export function hopfieldEnergy(net: SnnNetwork, states: Matrix[], inputDrive: Matrix): number {
+  const rows = states[0].rows;
+  let total = 0;
+  for (let k = 0; k < states.length; k++) {
+    const s = states[k].data;
+    for (let i = 0; i < s.length; i++) total += 0.5 * s[i] * s[i];
+    if (k > 0) {
+      const b = net.biases[k];
+      for (let i = 0; i < s.length; i++) total -= s[i] * b[i % b.length];
+    }
+    if (k < states.length - 1) {
+      const product = k === 0 ? inputDrive : matMul(states[k], net.weights[k]);
+      const next = states[k + 1].data;
+      for (let i = 0; i < next.length; i++) total -= product.data[i] * next[i];
+    }
+  }
+  return total / rows;
+}
+
+export function squaredCost(output: Matrix, target: Matrix): number {
+  let total = 0;
+  for (let i = 0; i < output.data.length; i++) {
+    const d = output.data[i] - target.data[i];
+    total += d * d;
+  }
+  return total / output.rows;
+}

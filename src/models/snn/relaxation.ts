@@ -1,0 +1,54 @@
+/**
+ * Phases (b) and (c) of a batch, §1.2: relaxation of the states towards a fixed point, the input
+ * s_1 = x clamped. Per iteration, hidden layers in order, then the output:
+ *
+ *   hidden:  s_l ← σ̃( s_l − ε( s_l − s_{l−1}W_{l−1} − s_{l+1}W_lᵀ − b_l ) )
+ *   output:  s_L ← relu( s_L − ε( s_L − s_{L−1}W_{L−1} − b_L [+ β(s_L − y)] ) )
+ *
+ * The bracketed term is the teacher of the nudged phase (c); the free phase (b) has none. A
+ * hidden layer sees the NEW state of the layer below and the OLD state of the layer above, as in
+ * the reference. x·W_1 is constant and passed in (`inputDrive`).
+ */
+import { relu, sigmaTilde } from '../../neurons/activation.js';
+import { type Matrix, matMul } from '../../tensor/index.js';
+import type { SnnNetwork } from './network.js';
+
+export interface Teacher {
+  readonly target: Matrix;
+  readonly beta: number;
+}
+
+/** Relax `states` (index 0 = x, never changed) in place for `iterations` iterations. */
+export function relax(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, iterations: number, teacher?: Teacher): void {
+  const { weights, biases } = net;
+  const { epsilon } = net.config;
+  const last = states.length - 1;
+  const driveFromBelow = (k: number): Matrix => (k === 1 ? inputDrive : matMul(states[k - 1], weights[k - 1]));
+
+  for (let it = 0; it < iterations; it++) {
+    for (let k = 1; k < last; k++) {
+      const fromBelow = driveFromBelow(k).data;
+      const fromAbove = matMul(states[k + 1], weights[k], { transposeB: true }).data;
+      const { rows, cols, data: s } = states[k];
+      const b = biases[k];
+      for (let r = 0; r < rows; r++) {
+        for (let i = r * cols, j = 0; j < cols; i++, j++) {
+          const si = s[i];
+          s[i] = sigmaTilde(si - epsilon * (si - fromBelow[i] - fromAbove[i] - b[j]));
+        }
+      }
+    }
+    const fromBelow = driveFromBelow(last).data;
+    const { rows, cols, data: s } = states[last];
+    const b = biases[last];
+    const y = teacher?.target.data;
+    const beta = teacher?.beta ?? 0;
+    for (let r = 0; r < rows; r++) {
+      for (let i = r * cols, j = 0; j < cols; i++, j++) {
+        const si = s[i];
+        const nudge = y ? beta * (si - y[i]) : 0;
+        s[i] = relu(si - epsilon * (si - fromBelow[i] - b[j] + nudge));
+      }
+    }
+  }
+}

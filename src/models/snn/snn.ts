@@ -1,0 +1,75 @@
+/**
+ * One batch of the §1 network, the four phases in order (§1.2):
+ *   (a) feedforward LIF phase (optional, §1.6) → (b) free relaxation, particles ← s⁰
+ *   → (c) nudged relaxation from s⁺ = s⁰ → (d) biases → (e) weights by the rule.
+ * Testing runs (a) and (b) only; prediction = argmax s⁰_L (§1.5). Both carry the persistent
+ * state along (paper-exact) unless `resetEachBatch` is set.
+ */
+import { copyMatrix, type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
+import { feedforwardPhase } from './feedforward.js';
+import { updateBiases, updateWeights } from './learning.js';
+import { hopfieldEnergy, squaredCost } from './measures.js';
+import type { SnnNetwork } from './network.js';
+import { relax } from './relaxation.js';
+import { resetState, type SnnState } from './state.js';
+
+export interface BatchOutcome {
+  /** s⁰_L, the network's answer (rows × n_out). */
+  readonly output: Matrix;
+  /** Hopfield energy E at s⁰, mean over rows. */
+  readonly energy: number;
+  /** C = |s⁰_L − y|², mean over rows. */
+  readonly cost: number;
+  /** Spikes emitted in phase (a), per layer. */
+  readonly spikes: number[];
+}
+
+export interface FreeStates {
+  readonly states: Matrix[];
+  readonly inputDrive: Matrix;
+  readonly spikes: number[];
+}
+
+/** Phases (a) and (b): the free state s⁰ of a batch; the particles become s⁰. */
+export function freePhase(net: SnnNetwork, state: SnnState, x: Matrix, rng: RandomStream): FreeStates {
+  const { config } = net;
+  if (x.rows > state.batchSize) throw new RangeError(`batch of ${x.rows} rows, state made for ${state.batchSize}`);
+  if (config.resetEachBatch) resetState(state, config);
+  const inputDrive = matMul(x, net.weights[0]);
+  let states: Matrix[];
+  let spikes: number[];
+  if (config.feedforward) {
+    ({ states, spikes } = feedforwardPhase(net, state, x, inputDrive, rng));
+  } else {
+    // §1.6: without phase (a) the relaxation starts from the particles (the last free state).
+    states = [x, ...config.layers.slice(1).map((n, i) => ({ rows: x.rows, cols: n, data: state.layers[i + 1].particles.slice(0, x.rows * n) }))];
+    spikes = config.layers.map(() => 0);
+  }
+  relax(net, states, inputDrive, config.freeIterations);
+  for (let k = 1; k < states.length; k++) state.layers[k].particles.set(states[k].data);
+  return { states, inputDrive, spikes };
+}
+
+export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number): BatchOutcome {
+  const free = freePhase(net, state, x, rng);
+  const outcome = measure(net, free, y);
+  const nudged = free.states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
+  relax(net, nudged, free.inputDrive, net.config.nudgeIterations, { target: y, beta: net.config.beta });
+  updateBiases(net, free.states, nudged);
+  updateWeights(net, free.states, nudged, rng, epochIndex);
+  return outcome;
+}
+
+export function evaluateBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream): BatchOutcome {
+  return measure(net, freePhase(net, state, x, rng), y);
+}
+
+function measure(net: SnnNetwork, free: FreeStates, y: Matrix): BatchOutcome {
+  const output = free.states[free.states.length - 1];
+  return {
+    output: copyMatrix(output),
+    energy: hopfieldEnergy(net, free.states, free.inputDrive),
+    cost: squaredCost(output, y),
+    spikes: free.spikes,
+  };
+}

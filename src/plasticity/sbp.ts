@@ -1,0 +1,117 @@
+/**
+ * Self-backpropagation, §1.3. Base change D = s⁰_{m−1}ᵀ (s⁺_m − s⁰_m) / (βB), split into
+ * D⁺ = max(D, 0) (LTP) and D⁻ = min(D, 0) (LTD). With N(v) = v / sum(v) (v unchanged when
+ * sum(v) = 0), range r and fraction f:
+ *
+ *   1. presynaptic lateral, LTP:  a₁ = 1 + λ_pre  f N(r·rowsum(D⁺));    P1 = diag(a₁) D⁺
+ *   2. presynaptic lateral, LTD:  a₂ = 1 + λ_pre  f N(r·|rowsum(D⁻)|);  P2 = diag(a₂) D⁻
+ *   3. postsynaptic lateral, LTD: c₃ = 1 + λ_post f N(r·|colsum(D⁻)|);  P3 = D⁻ diag(c₃)
+ *   output matrix (m = L):  ΔW = P1 + (P2 + P3)/2
+ *   hidden matrix, from the trace of the matrix above (rowsums of its P1, P2 = the change of
+ *   each neuron's OUTPUT synapses):
+ *   4. back, LTP:  c₄ = 1 + λ_bp f N(r·rowsum(LTP_{m+1}));  P4 = D⁺ diag(c₄)
+ *   5. back, LTD:  c₅ = 1 + λ_bp f N(r·rowsum(LTD_{m+1}));  P5 = D⁻ diag(c₅)
+ *   ΔW = (P1 + P4)/2 + (P2 + P3 + P5)/3, NaN entries of P1..P5 set to 0.
+ *
+ * With f = 0 every factor is 1 and ΔW = D exactly.
+ */
+import { matMul } from '../tensor/index.js';
+import { difference, type RuleInput, type RuleOutput, type SbpTrace } from './rule.js';
+
+export interface SbpParams {
+  readonly range: number;
+  readonly fraction: number;
+  readonly lambdaPre: number;
+  readonly lambdaPost: number;
+  readonly lambdaBp: number;
+}
+
+/** N(v) = v / sum(v); v itself when the sum is 0. */
+export function normalizeBySum(v: Float64Array): Float64Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i];
+  if (sum === 0) return v.slice();
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / sum;
+  return out;
+}
+
+/** 1 + λ f N(r·v): the spread factor of one SBP component. */
+export function spreadFactors(v: Float64Array, lambda: number, p: SbpParams): Float64Array {
+  const scaled = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) scaled[i] = p.range * v[i];
+  const n = normalizeBySum(scaled);
+  for (let i = 0; i < n.length; i++) n[i] = 1 + lambda * p.fraction * n[i];
+  return n;
+}
+
+/** D = s⁰_{m−1}ᵀ (s⁺_m − s⁰_m) / (βB). */
+export function sbpBaseChange(input: RuleInput): Float32Array {
+  const { preFree, postFree, postNudged, beta } = input;
+  const product = matMul(preFree, difference(postNudged, postFree), { transposeA: true });
+  const scale = 1 / (beta * preFree.rows);
+  const d = product.data;
+  for (let i = 0; i < d.length; i++) d[i] *= scale;
+  return d;
+}
+
+const zeroIfNaN = (x: number): number => (x === x ? x : 0);
+
+export function selfBackpropagation(input: RuleInput): RuleOutput {
+  const p = input.sbp;
+  const nPre = input.preFree.cols;
+  const nPost = input.postFree.cols;
+  const D = sbpBaseChange(input);
+
+  const ltpRow = new Float64Array(nPre);
+  const ltdRowAbs = new Float64Array(nPre);
+  const ltdColAbs = new Float64Array(nPost);
+  for (let i = 0; i < nPre; i++) {
+    const base = i * nPost;
+    let pos = 0;
+    let neg = 0;
+    for (let j = 0; j < nPost; j++) {
+      const d = D[base + j];
+      if (d > 0) pos += d;
+      else if (d < 0) {
+        neg += d;
+        ltdColAbs[j] -= d;
+      }
+    }
+    ltpRow[i] = pos;
+    ltdRowAbs[i] = Math.abs(neg);
+  }
+  const a1 = spreadFactors(ltpRow, p.lambdaPre, p); // presynaptic lateral LTP
+  const a2 = spreadFactors(ltdRowAbs, p.lambdaPre, p); // presynaptic lateral LTD
+  const c3 = spreadFactors(ltdColAbs, p.lambdaPost, p); // postsynaptic lateral LTD
+
+  // Trace for the matrix below: rowsum(P1) = a₁·rowsum(D⁺), rowsum(P2) = a₂·rowsum(D⁻).
+  const trace: SbpTrace = {
+    ltpRowSums: ltpRow.map((s, i) => a1[i] * s),
+    ltdRowSums: ltdRowAbs.map((s, i) => -a2[i] * s),
+  };
+
+  const delta = D; // overwritten in place, entry by entry
+  if (input.feedsOutput || !input.above) {
+    for (let i = 0; i < nPre; i++) {
+      const base = i * nPost;
+      for (let j = 0; j < nPost; j++) {
+        const d = D[base + j];
+        delta[base + j] = d > 0 ? a1[i] * d : d < 0 ? (a2[i] * d + d * c3[j]) / 2 : 0;
+      }
+    }
+  } else {
+    const c4 = spreadFactors(input.above.ltpRowSums, p.lambdaBp, p); // back LTP
+    const c5 = spreadFactors(input.above.ltdRowSums, p.lambdaBp, p); // back LTD
+    for (let i = 0; i < nPre; i++) {
+      const base = i * nPost;
+      for (let j = 0; j < nPost; j++) {
+        const d = D[base + j];
+        if (d > 0) delta[base + j] = (zeroIfNaN(a1[i] * d) + zeroIfNaN(d * c4[j])) / 2;
+        else if (d < 0) delta[base + j] = (zeroIfNaN(a2[i] * d) + zeroIfNaN(d * c3[j]) + zeroIfNaN(d * c5[j])) / 3;
+        else delta[base + j] = 0; // also NaN: every P entry is NaN and set to 0
+      }
+    }
+  }
+  return { delta: { rows: nPre, cols: nPost, data: delta }, trace };
+}

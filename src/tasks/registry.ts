@@ -1,0 +1,15 @@
+/** Task name → task. */
+import { ConfigError } from '../errors.js';
+import { mnistTask } from './mnist.js';
+import type { Task } from './task.js';
+
+export const TASK_NAMES = ['mnist'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+const TASKS: Record<TaskName, Task> = { mnist: mnistTask };
+
+export function getTask(name: string): Task {
+  const task = (TASKS as Record<string, Task>)[name];
+  if (!task) throw new ConfigError(`unknown task "${name}" (expected one of: ${TASK_NAMES.join(', ')})`);
+  return task;
+}

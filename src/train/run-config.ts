@@ -1,0 +1,66 @@
+/**
+ * The configuration of a training run: one schema (zod) for the config file, the CLI and the API,
+ * defaults = the paper's values. `resolveRunConfig` fills the task-dependent defaults (network
+ * sizes, batch size) and is what every run writes to OUT/config.json.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { resolveSnnConfig } from '../models/snn/network.js';
+import { snnSchema, type SnnConfig } from '../models/snn/config.js';
+import { BACKENDS, type BackendName } from '../tensor/index.js';
+import { getTask, TASK_NAMES, type TaskName } from '../tasks/registry.js';
+
+export const runSchema = z
+  .object({
+    task: z.enum(TASK_NAMES).default('mnist'),
+    model: z.enum(['snn']).default('snn'),
+    /** Dataset directory; absent = the task's embedded default (MNIST only). */
+    data: z.string().min(1).optional(),
+    trainLimit: z.number().int().positive().optional(),
+    testLimit: z.number().int().positive().optional(),
+    epochs: z.number().int().positive().default(20),
+    seed: z.number().int().default(1),
+    /** Rows per batch; default: the task's paper value (MNIST 50, NETtalk 1). */
+    batchSize: z.number().int().positive().optional(),
+    /** Shuffle the training rows every epoch (the paper takes them in order, §1.6). */
+    shuffle: z.boolean().default(false),
+    backend: z.enum(BACKENDS).default('wasm'),
+    /** Initial weights: a weights JSON file or a directory of W<k>.npy (and optional b<k>.npy). */
+    initWeights: z.string().min(1).optional(),
+    snn: snnSchema.default(() => snnSchema.parse({})),
+  })
+  .strict();
+
+export type RunConfigInput = z.input<typeof runSchema>;
+
+export interface RunConfig {
+  readonly task: TaskName;
+  readonly model: 'snn';
+  readonly data?: string;
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly backend: BackendName;
+  readonly initWeights?: string;
+  readonly snn: SnnConfig;
+}
+
+/** Validate and fill in the defaults; errors name the offending field. */
+export function resolveRunConfig(input: unknown, source = 'config'): RunConfig {
+  const parsed = runSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.join('.') || '(root)';
+    throw new ConfigError(`${source}: invalid value at "${where}": ${issue.message}`);
+  }
+  const c = parsed.data;
+  const task = getTask(c.task);
+  return {
+    ...c,
+    batchSize: c.batchSize ?? task.defaultBatchSize,
+    snn: resolveSnnConfig(c.snn, task.defaultLayers),
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The epoch/batch loop of the §1 network: batches in dataset order (or shuffled), the four phases
+ * per batch, evaluation on the held-out rows after every epoch, one JSON line of metrics per epoch,
+ * an atomic checkpoint per epoch, and a stop with a clear error as soon as anything turns NaN/Inf.
+ * The library never prints: progress goes to the hooks.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset, TaskData } from '../data/dataset.js';
+import { ConfigError, DivergenceError, SelfpropError } from '../errors.js';
+import { initNetwork, type SnnNetwork } from '../models/snn/network.js';
+import { evaluateBatch, trainBatch, type BatchOutcome } from '../models/snn/snn.js';
+import { initState, stateArrays, type SnnState } from '../models/snn/state.js';
+import { getTask } from '../tasks/registry.js';
+import { allFinite, macCounter, type Matrix, RandomStream, useBackend } from '../tensor/index.js';
+import { writeFileAtomic } from './atomic.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { paperOpsPerSample } from './cost.js';
+import type { RunConfig } from './run-config.js';
+import { loadWeights, saveWeightsJson, saveWeightsNpy } from './weights-file.js';
+
+export interface EpochMetrics {
+  epoch: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  trainEnergy: number;
+  trainCost: number;
+  testEnergy: number;
+  testCost: number;
+  /** Wall seconds of the epoch: training plus evaluation. */
+  seconds: number;
+  trainSeconds: number;
+  testSeconds: number;
+  /** Multiply-accumulates executed in the epoch (training plus evaluation). */
+  macs: number;
+  trainMacsPerSample: number;
+  /** The §4 operations per sample of this network and rule. */
+  paperOpsPerSample: number;
+  /** Spikes per sample in phase (a), per layer (training). */
+  spikesPerSample: number[];
+  trainSamples: number;
+  testSamples: number;
+  /** Peak resident memory of the process so far, MiB. */
+  peakRssMiB: number;
+  [extra: string]: number | number[];
+}
+
+export interface ProgressInfo {
+  phase: 'train' | 'test';
+  epoch: number;
+  batch: number;
+  batches: number;
+  samples: number;
+  runningScore: number;
+}
+
+export interface TrainingHooks {
+  onStart?(info: { startEpoch: number; epochs: number; trainRows: number; testRows: number; resumed: boolean }): void;
+  onBatch?(info: ProgressInfo): void;
+  onEpoch?(metrics: EpochMetrics): void;
+}
+
+export interface TrainingOptions {
+  /** Where config.json, metrics.jsonl, checkpoint.json and the weights go; nothing written when absent. */
+  outDir?: string;
+  /** Continue from OUT/checkpoint.json. */
+  resume?: boolean;
+  hooks?: TrainingHooks;
+}
+
+export interface TrainingResult {
+  network: SnnNetwork;
+  state: SnnState;
+  history: EpochMetrics[];
+}
+
+interface PhaseTotals {
+  score: number;
+  energy: number;
+  cost: number;
+  spikes: number[];
+  extra: Record<string, number>;
+  seconds: number;
+  macs: number;
+}
+
+export async function train(config: RunConfig, data: TaskData, options: TrainingOptions = {}): Promise<TrainingResult> {
+  await useBackend(config.backend);
+  const { outDir, hooks = {} } = options;
+  const checkpointPath = outDir && join(outDir, 'checkpoint.json');
+  const metricsPath = outDir && join(outDir, 'metrics.jsonl');
+
+  let network: SnnNetwork;
+  let state: SnnState;
+  let rng: RandomStream;
+  let startEpoch = 0;
+  let history: EpochMetrics[] = [];
+  const resumed = Boolean(options.resume && checkpointPath && existsSync(checkpointPath));
+  if (options.resume && !resumed) {
+    throw new SelfpropError(`--resume: no checkpoint at ${checkpointPath ?? '(no output directory)'}`);
+  }
+  if (resumed && checkpointPath && metricsPath) {
+    const ckpt = loadCheckpoint(checkpointPath);
+    const differing = differingField(ckpt.config, config);
+    if (differing) {
+      throw new ConfigError(`--resume: ${checkpointPath} was made with a different "${differing}"; resume with the run's own config (only epochs may change)`);
+    }
+    ({ network, state } = ckpt);
+    rng = RandomStream.fromState(ckpt.rngState);
+    startEpoch = ckpt.epoch;
+    history = readHistory(metricsPath).filter((m) => m.epoch <= startEpoch);
+    writeFileAtomic(metricsPath, history.map((m) => JSON.stringify(m) + '\n').join(''));
+  } else {
+    rng = RandomStream.fromSeed(config.seed);
+    network = initNetwork(config.snn, rng);
+    if (config.initWeights) {
+      const loaded = loadWeights(config.initWeights, config.snn.layers);
+      network = { ...network, weights: loaded.weights, biases: loaded.biases };
+    }
+    state = initState(config.snn, config.batchSize);
+    if (outDir && metricsPath) {
+      mkdirSync(outDir, { recursive: true });
+      writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+      writeFileAtomic(metricsPath, '');
+    }
+  }
+
+  const task = getTask(config.task);
+  const opsPerSample = paperOpsPerSample(config.snn.layers, config.snn.rule);
+  hooks.onStart?.({ startEpoch, epochs: config.epochs, trainRows: data.train.count, testRows: data.test.count, resumed });
+
+  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    const order = config.shuffle ? rng.permutation(data.train.count) : identity(data.train.count);
+    const trainTotals = runPhase('train', epoch, data.train, order);
+    const testTotals = runPhase('test', epoch, data.test, identity(data.test.count));
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      trainAccuracy: trainTotals.score,
+      testAccuracy: testTotals.score,
+      trainEnergy: trainTotals.energy,
+      trainCost: trainTotals.cost,
+      testEnergy: testTotals.energy,
+      testCost: testTotals.cost,
+      seconds: trainTotals.seconds + testTotals.seconds,
+      trainSeconds: trainTotals.seconds,
+      testSeconds: testTotals.seconds,
+      macs: trainTotals.macs + testTotals.macs,
+      trainMacsPerSample: trainTotals.macs / Math.max(1, data.train.count),
+      paperOpsPerSample: opsPerSample,
+      spikesPerSample: trainTotals.spikes,
+      trainSamples: data.train.count,
+      testSamples: data.test.count,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      ...prefixed('train', trainTotals.extra),
+      ...prefixed('test', testTotals.extra),
+    };
+    history.push(metrics);
+    if (checkpointPath && metricsPath) {
+      saveCheckpoint(checkpointPath, { epoch: epoch + 1, config, network, state, rngState: rng.state() });
+      appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
+    }
+    hooks.onEpoch?.(metrics);
+  }
+  if (outDir) {
+    saveWeightsJson(join(outDir, 'weights.json'), config.snn.layers, network);
+    saveWeightsNpy(join(outDir, 'weights'), network);
+  }
+  return { network, state, history };
+
+  function runPhase(phase: 'train' | 'test', epoch: number, dataset: Dataset, order: Int32Array): PhaseTotals {
+    const rowsPerBatch = config.batchSize;
+    const batches = Math.ceil(dataset.count / rowsPerBatch);
+    const outputs = new Float32Array(dataset.count * dataset.targetSize);
+    const x = new Float32Array(rowsPerBatch * dataset.inputSize);
+    const y = new Float32Array(rowsPerBatch * dataset.targetSize);
+    const spikes = config.snn.layers.map(() => 0);
+    let energy = 0;
+    let cost = 0;
+    let correctSoFar = 0;
+    const macsBefore = macCounter.total;
+    const started = performance.now();
+    for (let batch = 0; batch < batches; batch++) {
+      const start = batch * rowsPerBatch;
+      const rows = Math.min(rowsPerBatch, dataset.count - start);
+      const indices = order.subarray(start, start + rows);
+      const xb = gather(dataset.inputs, dataset.inputSize, indices, x);
+      const yb = gather(dataset.targets, dataset.targetSize, indices, y);
+      const outcome: BatchOutcome =
+        phase === 'train' ? trainBatch(network, state, xb, yb, rng, epoch) : evaluateBatch(network, state, xb, yb, rng);
+      checkFinite(phase, epoch, batch, outcome);
+      outputs.set(outcome.output.data, start * dataset.targetSize);
+      energy += outcome.energy * rows;
+      cost += outcome.cost * rows;
+      outcome.spikes.forEach((s, k) => (spikes[k] += s));
+      correctSoFar += task.score(outcome.output.data, dataset, indices).primary * rows;
+      hooks.onBatch?.({ phase, epoch: epoch + 1, batch: batch + 1, batches, samples: start + rows, runningScore: correctSoFar / (start + rows) });
+    }
+    const scores = task.score(outputs, dataset, order);
+    const n = Math.max(1, dataset.count);
+    return {
+      score: scores.primary,
+      energy: energy / n,
+      cost: cost / n,
+      spikes: spikes.map((s) => s / n),
+      extra: scores.extra,
+      seconds: (performance.now() - started) / 1000,
+      macs: macCounter.total - macsBefore,
+    };
+  }
+
+  function checkFinite(phase: string, epoch: number, batch: number, outcome: BatchOutcome): void {
+    const bad =
+      !allFinite(outcome.output.data) || !Number.isFinite(outcome.energy)
+        ? 'the output states'
+        : network.weights.findIndex((w) => !allFinite(w.data)) >= 0
+          ? `W${network.weights.findIndex((w) => !allFinite(w.data)) + 1}`
+          : network.biases.some((b) => !allFinite(b)) || stateArrays(state).some((a) => !allFinite(a))
+            ? 'the biases or neuron states'
+            : undefined;
+    if (bad) {
+      const kept = checkpointPath && existsSync(checkpointPath) ? `; the last good checkpoint (${checkpointPath}) is intact` : '';
+      throw new DivergenceError(`training diverged: NaN/Inf in ${bad} at epoch ${epoch + 1}, ${phase} batch ${batch + 1}${kept}`);
+    }
+  }
+}
+
+/** The first top-level field (other than epochs) in which two configs differ. */
+function differingField(a: RunConfig, b: RunConfig): string | undefined {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (key === 'epochs') continue;
+    const av = canonicalJson((a as unknown as Record<string, unknown>)[key]);
+    const bv = canonicalJson((b as unknown as Record<string, unknown>)[key]);
+    if (av !== bv) return key;
+  }
+  return undefined;
+}
+
+/** JSON with object keys sorted, so that equal configs compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}
+
+function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** Copy the rows `indices` of a row-major matrix into `buffer`; a Matrix view of them. */
+function gather(source: Float32Array, cols: number, indices: Int32Array, buffer: Float32Array): Matrix {
+  for (let r = 0; r < indices.length; r++) {
+    const from = indices[r] * cols;
+    buffer.set(source.subarray(from, from + cols), r * cols);
+  }
+  return { rows: indices.length, cols, data: buffer.subarray(0, indices.length * cols) };
+}
+
+function prefixed(prefix: string, values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k[0].toUpperCase() + k.slice(1), v]));
+}
+
+function readHistory(path: string): EpochMetrics[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as EpochMetrics);
+}

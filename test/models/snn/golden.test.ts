@@ -1,0 +1,107 @@
+/**
+ * Golden values: the engine's batches against an independent float64 implementation of §1.2–§1.3
+ * (test/helpers/reference-snn.ts) on tiny networks, for every rule, over consecutive batches so
+ * that the carried state (V, g, particles) is checked too.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SNN_RULES, type SnnRuleName } from '../../../src/models/snn/config.js';
+import { initNetwork, resolveSnnConfig, type SnnNetwork } from '../../../src/models/snn/network.js';
+import { evaluateBatch, trainBatch } from '../../../src/models/snn/snn.js';
+import { initState } from '../../../src/models/snn/state.js';
+import { type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
+import { expectAllClose } from '../../helpers/matchers.js';
+import { type Mat, type RefNet, type RefParams, refTrainBatch } from '../../helpers/reference-snn.js';
+
+const toMat = (m: Matrix): Mat => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+const matrix = (rows: Mat): Matrix => ({ rows: rows.length, cols: rows[0].length, data: Float32Array.from(rows.flat()) });
+
+function setup(layers: number[], rule: SnnRuleName, batch: number, feedforward = true) {
+  const config = resolveSnnConfig({ layers, rule, feedforward, lif: { tMs: 1, dtMs: 0.1 } }, layers);
+  const rng = RandomStream.fromSeed(7);
+  const net: SnnNetwork = initNetwork(config, rng);
+  // non-zero biases so that every bias term is exercised
+  net.biases.forEach((b, k) => b.forEach((_, j) => (b[j] = k === 0 ? 0 : 0.05 * (j + 1) * (k % 2 ? 1 : -1))));
+  const state = initState(config, batch);
+  const ref: RefNet = {
+    W: net.weights.map(toMat),
+    b: net.biases.map((b) => Array.from(b)),
+    V: layers.map((n) => Array.from({ length: batch }, () => new Array(n).fill(0))),
+    g: layers.map((n) => Array.from({ length: batch }, () => new Array(n).fill(0))),
+    p: layers.map((n) => Array.from({ length: batch }, () => new Array(n).fill(0))),
+  };
+  const P: RefParams = {
+    dt: 0.1, T: 1, vE: 0.2, vLeak: 0, vTh: 0.05, vReset: -0.5, tauM: 10, tauSyn: 2, gLeak: 5,
+    nFree: 20, nNudge: 5, eps: 0.5, beta: 0.5, alpha: config.learningRates, rule,
+    r: 0.1, f: 0.2, lPre: 1, lPost: 0.5, lBp: 1,
+  };
+  return { config, net, state, ref, P, rng };
+}
+
+function batchData(inputs: number, outputs: number, rows: number, seed: number): { x: Mat; y: Mat } {
+  const r = RandomStream.fromSeed(seed);
+  const x = Array.from({ length: rows }, () => Array.from({ length: inputs }, () => r.uniform()));
+  const y = Array.from({ length: rows }, (_, i) => Array.from({ length: outputs }, (_, j) => (j === (i + seed) % outputs ? 1 : 0)));
+  return { x, y };
+}
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('§1 batch against the float64 reference', () => {
+  for (const rule of SNN_RULES) {
+    it(`3-2-2, rule ${rule}: three batches, weights, biases and particles agree`, () => {
+      const { net, state, ref, P, rng } = setup([3, 2, 2], rule, 2);
+      for (let b = 0; b < 3; b++) {
+        const { x, y } = batchData(3, 2, 2, b + 1);
+        const outcome = trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+        const { free } = refTrainBatch(ref, x, y, P);
+        expectAllClose(outcome.output.data, free[2].flat(), 1e-5);
+        net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
+        net.biases.forEach((bias, k) => expectAllClose(bias, ref.b[k], 1e-5));
+        for (let k = 1; k < 3; k++) {
+          expectAllClose(state.layers[k].particles, ref.p[k].flat(), 1e-5);
+          expectAllClose(state.layers[k].v, ref.V[k].flat(), 1e-5);
+          expectAllClose(state.layers[k].g, ref.g[k].flat(), 1e-5);
+        }
+      }
+    });
+  }
+
+  it('5 layers (3-4-3-4-2) with SBP: the back-propagated factors and the layer order agree', () => {
+    const { net, state, ref, P, rng } = setup([3, 4, 3, 4, 2], 'sbp', 3);
+    for (let b = 0; b < 2; b++) {
+      const { x, y } = batchData(3, 2, 3, b + 5);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      refTrainBatch(ref, x, y, P);
+      net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
+      for (let k = 1; k < 5; k++) expectAllClose(state.layers[k].particles, ref.p[k].flat(), 1e-5);
+    }
+  });
+
+  it('with the feedforward phase off, relaxation starts from the particles (§1.6)', () => {
+    const { net, state, ref, P, rng } = setup([3, 2, 2], 'sbp', 2, false);
+    for (let b = 0; b < 2; b++) {
+      const { x, y } = batchData(3, 2, 2, b + 9);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      refTrainBatch(ref, x, y, P, false);
+      net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
+    }
+  });
+
+  it('evaluation changes no weight but carries the state (paper-exact)', () => {
+    const { net, state, rng } = setup([3, 2, 2], 'sbp', 2);
+    const before = net.weights.map((w) => w.data.slice());
+    const { x, y } = batchData(3, 2, 2, 3);
+    evaluateBatch(net, state, matrix(x), matrix(y), rng);
+    net.weights.forEach((w, k) => expect(Array.from(w.data)).toEqual(Array.from(before[k])));
+    expect(state.layers[1].particles.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('a smaller last batch uses the first rows of the state only', () => {
+    const { net, state, rng } = setup([3, 2, 2], 'sbp', 4);
+    const { x, y } = batchData(3, 2, 2, 4);
+    trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+    expect(Array.from(state.layers[1].particles.subarray(4))).toEqual([0, 0, 0, 0]);
+  });
+});
