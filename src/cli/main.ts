@@ -1,40 +1,8 @@
 #!/usr/bin/env node
-/**
- * The `selfprop` command. The CLI only parses, validates and calls the library; every error a user
- * can cause is a SelfpropError, printed on one line with a non-zero exit code (never a stack trace).
- */
-import { Command, CommanderError } from 'commander';
-import { SelfpropError } from '../errors.js';
-import { registerDataCommands } from './data-command.js';
-import { registerTrainCommands } from './train-command.js';
+/** The `selfprop` executable: runs the CLI and sets the exit code. */
+import { runCli } from './program.js';
 
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('selfprop')
-    .description('Self-backpropagation (SBP) for spiking and artificial neural networks (Zhang et al., Sci. Adv. 2021)')
-    .version('0.1.0')
-    .exitOverride();
-  registerTrainCommands(program);
-  registerDataCommands(program);
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode; // commander already printed it
-    if (err instanceof SelfpropError) {
-      console.error(`selfprop: ${err.message}`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-}
-
-main(process.argv.slice(2)).then(
+runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

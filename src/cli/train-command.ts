@@ -42,6 +42,7 @@ interface TrainFlags {
   rule?: string;
   epochs?: number;
   data?: string;
+  split?: string;
   trainLimit?: number;
   testLimit?: number;
   seed?: number;
@@ -82,7 +83,7 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
   if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
   const run: Record<string, unknown> = { ...base, snn };
-  for (const key of ['task', 'model', 'epochs', 'data', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
+  for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
     set(run, key, flags[key]);
   }
   return resolveRunConfig(run, flags.config ?? 'command line');
@@ -91,10 +92,12 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
 const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
 
 function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
+  const phonemes = typeof m.testPhonemeAccuracy === 'number' ? [`${evalName} phonemes ${pct(m.testPhonemeAccuracy)}`] : [];
   return [
     `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}`,
     `train ${pct(m.trainAccuracy)}`,
     `${evalName} ${pct(m.testAccuracy)}`,
+    ...phonemes,
     `E ${m.trainEnergy.toFixed(3)}`,
     `C ${m.trainCost.toFixed(4)}`,
     `${m.macs.toExponential(3)} MACs`,
@@ -111,11 +114,12 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--model <name>', 'model family (§1 spiking network)').choices(['snn']))
     .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
     .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
-    .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not); default: the embedded default')
+    .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list); default: the embedded MNIST default')
+    .addOption(new Option('--split <kind>', "NETtalk: the paper's window split or the full corpus split by word").choices(['paper', 'full']))
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
-    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, as the paper)', integer('--batch-size'))
+    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, NETtalk 1, as the paper)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
     .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
@@ -135,7 +139,7 @@ export function registerTrainCommands(program: Command): void {
       const outDir = flags.out ?? join('runs', `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
       const config = configFromFlags(flags, outDir);
       const task = getTask(config.task);
-      const data = task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit });
+      const data = task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
       const { layers } = config.snn;
       console.log(`selfprop: ${config.model} [${layers.join(',')}], rule ${config.snn.rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
@@ -163,7 +167,7 @@ export function registerTrainCommands(program: Command): void {
         progress.stop();
       }
       if (last) {
-        const kind = data.evalKind === 'test' ? 'test accuracy' : 'held-out accuracy (NOT a test accuracy: see the data line above)';
+        const kind = data.evalKind === 'test' ? `test ${task.primaryName}` : `held-out ${task.primaryName} (NOT a test accuracy: see the data line above)`;
         console.log(`final ${kind}: ${pct(last.testAccuracy)} after ${last.epoch} epochs; peak memory ${last.peakRssMiB.toFixed(0)} MiB`);
       }
     });
@@ -181,7 +185,7 @@ export function registerTrainCommands(program: Command): void {
       const config = ckpt.config;
       await useBackend(flags.backend ?? config.backend);
       const task = getTask(config.task);
-      const data = task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit });
+      const data = task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit }, config.split);
       if (data.test.inputSize !== config.snn.layers[0]) {
         throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${config.snn.layers[0]}`);
       }
@@ -213,7 +217,7 @@ export function registerTrainCommands(program: Command): void {
       if (flags.json) console.log(JSON.stringify(result));
       else {
         console.log(`${flags.modelFile} (after epoch ${ckpt.epoch}) on ${test.description}`);
-        console.log(`${data.evalKind === 'test' ? 'test' : 'held-out'} accuracy ${pct(scores.primary)} | ${result.macs.toExponential(3)} MACs | ${result.seconds.toFixed(1)} s`);
+        console.log(`${data.evalKind === 'test' ? 'test' : 'held-out'} ${task.primaryName} ${pct(scores.primary)} | ${result.macs.toExponential(3)} MACs | ${result.seconds.toFixed(1)} s`);
       }
     });
 }

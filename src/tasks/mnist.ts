@@ -6,6 +6,7 @@ import type { Task } from './task.js';
 export const mnistTask: Task = {
   name: 'mnist',
   defaultLayers: [784, 500, 10],
+  primaryName: 'accuracy',
   defaultBatchSize: 50,
   load: (dir, limits) => (dir === undefined ? loadEmbeddedMnist(limits) : loadMnistDir(dir, limits)),
   score(outputs, data, rows) {

@@ -1,12 +1,13 @@
 /** Task name → task. */
 import { ConfigError } from '../errors.js';
 import { mnistTask } from './mnist.js';
+import { nettalkTask } from './nettalk.js';
 import type { Task } from './task.js';
 
-export const TASK_NAMES = ['mnist'] as const;
+export const TASK_NAMES = ['mnist', 'nettalk'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
-const TASKS: Record<TaskName, Task> = { mnist: mnistTask };
+const TASKS: Record<TaskName, Task> = { mnist: mnistTask, nettalk: nettalkTask };
 
 export function getTask(name: string): Task {
   const task = (TASKS as Record<string, Task>)[name];

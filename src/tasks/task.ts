@@ -19,10 +19,12 @@ export interface Scores {
 
 export interface Task {
   readonly name: string;
+  /** What the primary score is, for humans: "accuracy", "score (1 − mean cosine distance)". */
+  readonly primaryName: string;
   readonly defaultLayers: number[];
   readonly defaultBatchSize: number;
   /** Load from a directory, or from the embedded default when `dir` is undefined. */
-  load(dir: string | undefined, limits: Limits): TaskData;
+  load(dir: string | undefined, limits: Limits, split?: 'paper' | 'full'): TaskData;
   /** Score output row i against dataset row `rows[i]`, for i < rows.length. */
   score(outputs: Float32Array, data: Dataset, rows: ArrayLike<number>): Scores;
 }

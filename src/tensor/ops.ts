@@ -3,6 +3,10 @@
  *
  * TF.js 4.22 WASM `matMul` with `transposeA` is ~20× slower than a plain product of the same
  * size, so transposes are done explicitly (`tf.transpose`) before the product.
+ *
+ * A matrix used in many products (a weight matrix during the 25 relaxation iterations of a batch)
+ * can be uploaded once as an `Operand`; each product with a plain `Matrix` then only moves that
+ * matrix in and the result out. The caller disposes the operand.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Matrix } from './matrix.js';
@@ -15,12 +19,33 @@ export interface MatMulOptions {
   transposeB?: boolean;
 }
 
-/** C = op(a) · op(b), a fresh matrix. */
-export function matMul(a: Matrix, b: Matrix, options: MatMulOptions = {}): Matrix {
-  const aRows = options.transposeA ? a.cols : a.rows;
-  const inner = options.transposeA ? a.rows : a.cols;
-  const bInner = options.transposeB ? b.cols : b.rows;
-  const bCols = options.transposeB ? b.rows : b.cols;
+/** A matrix (or its transpose) held by the tensor engine. */
+export interface Operand {
+  readonly rows: number;
+  readonly cols: number;
+  readonly tensor: tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Upload m (or mᵀ) once for many products. */
+export function upload(m: Matrix, transpose = false): Operand {
+  const tensor = tf.tidy(() => {
+    const t = tf.tensor2d(m.data, [m.rows, m.cols]);
+    return transpose ? tf.transpose(t) : t;
+  });
+  return { rows: tensor.shape[0], cols: tensor.shape[1], tensor, dispose: () => tensor.dispose() };
+}
+
+const isOperand = (m: Matrix | Operand): m is Operand => (m as Operand).tensor !== undefined;
+
+/** C = op(a) · op(b), a fresh matrix. Operands are used as they are (no transpose option). */
+export function matMul(a: Matrix | Operand, b: Matrix | Operand, options: MatMulOptions = {}): Matrix {
+  const transposeA = !isOperand(a) && options.transposeA;
+  const transposeB = !isOperand(b) && options.transposeB;
+  const aRows = transposeA ? a.cols : a.rows;
+  const inner = transposeA ? a.rows : a.cols;
+  const bInner = transposeB ? b.cols : b.rows;
+  const bCols = transposeB ? b.rows : b.cols;
   if (inner !== bInner) {
     throw new RangeError(`matMul: inner sizes differ (${aRows}×${inner} · ${bInner}×${bCols})`);
   }
@@ -28,11 +53,9 @@ export function matMul(a: Matrix, b: Matrix, options: MatMulOptions = {}): Matri
     return { rows: aRows, cols: bCols, data: new Float32Array(aRows * bCols) };
   }
   const product = tf.tidy(() => {
-    let ta: tf.Tensor2D = tf.tensor2d(a.data, [a.rows, a.cols]);
-    let tb: tf.Tensor2D = tf.tensor2d(b.data, [b.rows, b.cols]);
-    if (options.transposeA) ta = tf.transpose(ta);
-    if (options.transposeB) tb = tf.transpose(tb);
-    return tf.matMul(ta, tb);
+    const ta = isOperand(a) ? a.tensor : tf.tensor2d(a.data, [a.rows, a.cols]);
+    const tb = isOperand(b) ? b.tensor : tf.tensor2d(b.data, [b.rows, b.cols]);
+    return tf.matMul(transposeA ? tf.transpose(ta) : ta, transposeB ? tf.transpose(tb) : tb);
   });
   // Read outside tidy: tidy would walk a returned typed array element by element.
   const data = product.dataSync() as Float32Array;

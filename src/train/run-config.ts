@@ -16,6 +16,8 @@ export const runSchema = z
     model: z.enum(['snn']).default('snn'),
     /** Dataset directory; absent = the task's embedded default (MNIST only). */
     data: z.string().min(1).optional(),
+    /** NETtalk: "paper" = the paper's 5,033/500 window split; "full" = the whole corpus split by word. */
+    split: z.enum(['paper', 'full']).default('paper'),
     trainLimit: z.number().int().positive().optional(),
     testLimit: z.number().int().positive().optional(),
     epochs: z.number().int().positive().default(20),
@@ -37,6 +39,7 @@ export interface RunConfig {
   readonly task: TaskName;
   readonly model: 'snn';
   readonly data?: string;
+  readonly split: 'paper' | 'full';
   readonly trainLimit?: number;
   readonly testLimit?: number;
   readonly epochs: number;

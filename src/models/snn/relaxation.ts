@@ -10,7 +10,7 @@
  * the reference. x·W_1 is constant and passed in (`inputDrive`).
  */
 import { relu, sigmaTilde } from '../../neurons/activation.js';
-import { type Matrix, matMul } from '../../tensor/index.js';
+import { type Matrix, matMul, type Operand, upload } from '../../tensor/index.js';
 import type { SnnNetwork } from './network.js';
 
 export interface Teacher {
@@ -20,35 +20,43 @@ export interface Teacher {
 
 /** Relax `states` (index 0 = x, never changed) in place for `iterations` iterations. */
 export function relax(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, iterations: number, teacher?: Teacher): void {
-  const { weights, biases } = net;
+  // Each weight matrix (and its transpose) is uploaded once for all iterations of the phase.
+  const down = net.weights.map((w, k) => (k === 0 ? undefined : upload(w)));
+  const up = net.weights.map((w) => upload(w, true));
+  try {
+    for (let it = 0; it < iterations; it++) relaxOnce(net, states, inputDrive, down, up, teacher);
+  } finally {
+    [...down, ...up].forEach((o) => o?.dispose());
+  }
+}
+
+function relaxOnce(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, down: (Operand | undefined)[], up: Operand[], teacher?: Teacher): void {
+  const { biases } = net;
   const { epsilon } = net.config;
   const last = states.length - 1;
-  const driveFromBelow = (k: number): Matrix => (k === 1 ? inputDrive : matMul(states[k - 1], weights[k - 1]));
-
-  for (let it = 0; it < iterations; it++) {
-    for (let k = 1; k < last; k++) {
-      const fromBelow = driveFromBelow(k).data;
-      const fromAbove = matMul(states[k + 1], weights[k], { transposeB: true }).data;
-      const { rows, cols, data: s } = states[k];
-      const b = biases[k];
-      for (let r = 0; r < rows; r++) {
-        for (let i = r * cols, j = 0; j < cols; i++, j++) {
-          const si = s[i];
-          s[i] = sigmaTilde(si - epsilon * (si - fromBelow[i] - fromAbove[i] - b[j]));
-        }
-      }
-    }
-    const fromBelow = driveFromBelow(last).data;
-    const { rows, cols, data: s } = states[last];
-    const b = biases[last];
-    const y = teacher?.target.data;
-    const beta = teacher?.beta ?? 0;
+  const driveFromBelow = (k: number): Float32Array => (k === 1 ? inputDrive : matMul(states[k - 1], down[k - 1] as Operand)).data;
+  for (let k = 1; k < last; k++) {
+    const fromBelow = driveFromBelow(k);
+    const fromAbove = matMul(states[k + 1], up[k]).data;
+    const { rows, cols, data: s } = states[k];
+    const b = biases[k];
     for (let r = 0; r < rows; r++) {
       for (let i = r * cols, j = 0; j < cols; i++, j++) {
         const si = s[i];
-        const nudge = y ? beta * (si - y[i]) : 0;
-        s[i] = relu(si - epsilon * (si - fromBelow[i] - b[j] + nudge));
+        s[i] = sigmaTilde(si - epsilon * (si - fromBelow[i] - fromAbove[i] - b[j]));
       }
+    }
+  }
+  const fromBelow = driveFromBelow(last);
+  const { rows, cols, data: s } = states[last];
+  const b = biases[last];
+  const y = teacher?.target.data;
+  const beta = teacher?.beta ?? 0;
+  for (let r = 0; r < rows; r++) {
+    for (let i = r * cols, j = 0; j < cols; i++, j++) {
+      const si = s[i];
+      const nudge = y ? beta * (si - y[i]) : 0;
+      s[i] = relu(si - epsilon * (si - fromBelow[i] - b[j] + nudge));
     }
   }
 }
