@@ -114,12 +114,12 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--model <name>', 'model family (§1 spiking network)').choices(['snn']))
     .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
     .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
-    .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list); default: the embedded MNIST default')
+    .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list; DVS Gesture: the recordings); default: the embedded MNIST default')
     .addOption(new Option('--split <kind>', "NETtalk: the paper's window split or the full corpus split by word").choices(['paper', 'full']))
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
-    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, NETtalk 1, as the paper)', integer('--batch-size'))
+    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, NETtalk 1, DVS Gesture 50, as the paper)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
     .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
@@ -139,7 +139,7 @@ export function registerTrainCommands(program: Command): void {
       const outDir = flags.out ?? join('runs', `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
       const config = configFromFlags(flags, outDir);
       const task = getTask(config.task);
-      const data = task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
+      const data = await task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
       const { layers } = config.snn;
       console.log(`selfprop: ${config.model} [${layers.join(',')}], rule ${config.snn.rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
@@ -185,7 +185,7 @@ export function registerTrainCommands(program: Command): void {
       const config = ckpt.config;
       await useBackend(flags.backend ?? config.backend);
       const task = getTask(config.task);
-      const data = task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit }, config.split);
+      const data = await task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit }, config.split);
       if (data.test.inputSize !== config.snn.layers[0]) {
         throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${config.snn.layers[0]}`);
       }

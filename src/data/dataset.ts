@@ -14,6 +14,8 @@ export interface Dataset {
   readonly targets: Float32Array;
   /** Class index per row, for classification tasks. */
   readonly labels?: Uint8Array;
+  /** Consecutive rows that form one sample (the frames of a DVS gesture segment); default 1. */
+  readonly rowsPerSample?: number;
 }
 
 /** A task's data as a model trains and evaluates on it. */

@@ -24,7 +24,7 @@ export interface Task {
   readonly defaultLayers: number[];
   readonly defaultBatchSize: number;
   /** Load from a directory, or from the embedded default when `dir` is undefined. */
-  load(dir: string | undefined, limits: Limits, split?: 'paper' | 'full'): TaskData;
+  load(dir: string | undefined, limits: Limits, split?: 'paper' | 'full'): TaskData | Promise<TaskData>;
   /** Score output row i against dataset row `rows[i]`, for i < rows.length. */
   score(outputs: Float32Array, data: Dataset, rows: ArrayLike<number>): Scores;
 }

@@ -79,6 +79,17 @@ describe('§1 batch against the float64 reference', () => {
     }
   });
 
+  it('2 layers (3-2), the shallowest network: input straight to the output', () => {
+    const { net, state, ref, P, rng } = setup([3, 2], 'sbp', 2);
+    for (let b = 0; b < 2; b++) {
+      const { x, y } = batchData(3, 2, 2, b + 11);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      refTrainBatch(ref, x, y, P);
+      expectAllClose(net.weights[0].data, ref.W[0].flat(), 1e-5);
+      expectAllClose(state.layers[1].particles, ref.p[1].flat(), 1e-5);
+    }
+  });
+
   it('with the feedforward phase off, relaxation starts from the particles (§1.6)', () => {
     const { net, state, ref, P, rng } = setup([3, 2, 2], 'sbp', 2, false);
     for (let b = 0; b < 2; b++) {

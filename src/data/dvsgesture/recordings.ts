@@ -1,9 +1,8 @@
 /**
- * The 122 recordings of IBM's DVS128 Gesture dataset (DvsGesture.tar.gz, CC BY 4.0) and the MD5
- * of each original `.aedat` file. The MD5s are the integrity list published in norse
- * (`norse/dataset/dvs_gesture.py`). Each recording `userNN_<lighting>.aedat` comes with
- * `userNN_<lighting>_labels.csv`. Official split: users 1-23 train (98), users 24-29 test (24).
- * Generated from the project's provenance notes; do not edit by hand.
+ * The 122 recordings of DVS128 Gesture with the MD5 of each original `.aedat`, embedded so the
+ * library needs no metadata file at run time. Copied from recordings.csv (which took the hashes
+ * from norse `norse/dataset/dvs_gesture.py`); a test checks this list against that file.
+ * Entry: [recording name without extension, md5 of `<name>.aedat`].
  */
 export const DVS_GESTURE_RECORDINGS: readonly (readonly [name: string, md5: string])[] = [
   ['user01_fluorescent', 'e113517a64ab66cf2259dd8428058222'],
