@@ -5,6 +5,8 @@
  * classified by the argmax of its frames' summed outputs. The reference's flattening with its row
  * index error (§1.6) is not reproduced. Primary score: per-segment accuracy; also per-frame.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { framesAsRows, loadDvsGesture } from '../data/dvsgesture/load.js';
 import type { Dataset } from '../data/dataset.js';
@@ -22,7 +24,9 @@ export const dvsGestureTask: Task = {
     if (dir === undefined) {
       throw new ConfigError('DVS128 Gesture has no embedded default: pass --data DIR holding the DvsGesture recordings (see `selfprop data fetch dvsgesture`)');
     }
-    const data = await loadDvsGesture(dir, { frames: GESTURE_FRAMES });
+    // `selfprop data fetch dvsgesture --dir DIR` unpacks to DIR/DvsGesture; accept either folder.
+    const unpacked = join(dir, 'DvsGesture');
+    const data = await loadDvsGesture(existsSync(unpacked) ? unpacked : dir, { frames: GESTURE_FRAMES });
     const rows = (d: Dataset, limit?: number): Dataset => {
       const segments = limit === undefined ? d.count : Math.min(d.count, Math.ceil(limit / GESTURE_FRAMES));
       const kept: Dataset = { ...d, count: segments, inputs: d.inputs.subarray(0, segments * d.inputSize), targets: d.targets.subarray(0, segments * d.targetSize), labels: d.labels?.subarray(0, segments) };

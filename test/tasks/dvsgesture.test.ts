@@ -16,7 +16,7 @@ function sweep(startUs: number, endUs: number, vertical: boolean): PolarityEvent
   const events: PolarityEvent[] = [];
   for (let t = startUs; t < endUs; t += 500) {
     const at = Math.floor(((t - startUs) / (endUs - startUs)) * 127);
-    for (let u = 20; u < 108; u += 4) events.push({ x: vertical ? at : u, y: vertical ? u : at, polarity: 1, t } as PolarityEvent);
+    for (let u = 20; u < 108; u += 4) events.push({ x: vertical ? at : u, y: vertical ? u : at, p: 1, t });
   }
   return events;
 }
