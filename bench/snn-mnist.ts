@@ -44,6 +44,9 @@ const data = dataDir ? loadMnistDir(dataDir, { trainLimit: batches * batchSize, 
 
 interface Timing {
   seconds: number;
+  /** CPU seconds of this (single-threaded) process: close to wall time on an idle machine, and much
+   *  less disturbed than wall time when other work shares the cores. */
+  cpuSeconds: number;
   macs: number;
   phases: Record<string, number>;
 }
@@ -55,6 +58,7 @@ function run(feedforward: boolean): Timing {
   const state = initState(config, batchSize);
   const phases: Record<string, number> = { feedforward: 0, freeRelaxation: 0, nudgedRelaxation: 0, plasticity: 0, other: 0 };
   const macsBefore = macCounter.total;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let b = 0; b < batches; b++) {
     const x: Matrix = { rows: batchSize, cols: 784, data: data.train.inputs.subarray(b * batchSize * 784, (b + 1) * batchSize * 784) };
@@ -82,7 +86,8 @@ function run(feedforward: boolean): Timing {
     lap('plasticity');
   }
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, macs: macCounter.total - macsBefore, phases };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, macs: macCounter.total - macsBefore, phases };
 }
 
 /** GFLOP/s of the dominant product alone (50×784 · 784×500), for reference. */
@@ -107,12 +112,14 @@ const result = {
   measuredSamples: samples,
   extrapolated: `seconds per epoch extrapolated from ${samples} images to ${epochImages}`,
   secondsPerEpoch,
+  cpuSecondsPerEpoch: (on.cpuSeconds * epochImages) / samples,
   samplesPerSecond: samples / on.seconds,
   macsPerSample: on.macs / samples,
   gflops: (2 * on.macs) / on.seconds / 1e9,
   phaseSecondsPerEpoch: Object.fromEntries(Object.entries(on.phases).map(([k, v]) => [k, (v * epochImages) / samples])),
   feedforwardOff: {
     secondsPerEpoch: (off.seconds * epochImages) / samples,
+    cpuSecondsPerEpoch: (off.cpuSeconds * epochImages) / samples,
     samplesPerSecond: samples / off.seconds,
     macsPerSample: off.macs / samples,
     speedup: on.seconds / off.seconds,
@@ -126,8 +133,8 @@ if (values.json) {
   const f = (v: number, d = 1) => v.toFixed(d);
   console.log(`selfprop bench — ${result.network}, backend ${result.backend}, one thread`);
   console.log(`data: ${result.data}; ${result.extrapolated}`);
-  console.log(`seconds/epoch ${f(secondsPerEpoch)} | ${f(result.samplesPerSecond, 0)} samples/s | ${(result.macsPerSample / 1e6).toFixed(2)} M MACs/sample | ${f(result.gflops, 2)} GFLOP/s overall`);
+  console.log(`seconds/epoch ${f(secondsPerEpoch)} (CPU ${f(result.cpuSecondsPerEpoch)}) | ${f(result.samplesPerSecond, 0)} samples/s | ${(result.macsPerSample / 1e6).toFixed(2)} M MACs/sample | ${f(result.gflops, 2)} GFLOP/s overall`);
   console.log(`  per phase (s/epoch): ${Object.entries(result.phaseSecondsPerEpoch).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
-  console.log(`  feedforward off (§1.6): ${f(result.feedforwardOff.secondsPerEpoch)} s/epoch, ${(result.feedforwardOff.macsPerSample / 1e6).toFixed(2)} M MACs/sample, ${f(result.feedforwardOff.speedup, 2)}× faster`);
+  console.log(`  feedforward off (§1.6): ${f(result.feedforwardOff.secondsPerEpoch)} s/epoch (CPU ${f(result.feedforwardOff.cpuSecondsPerEpoch)}), ${(result.feedforwardOff.macsPerSample / 1e6).toFixed(2)} M MACs/sample, ${f(result.feedforwardOff.speedup, 2)}× faster`);
   console.log(`  the 50×784·784×500 product alone: ${f(result.productGflops, 1)} GFLOP/s`);
 }

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataFormatError } from '../errors.js';
 import { SNN_RULES } from '../models/snn/config.js';
-import { evaluateBatch } from '../models/snn/snn.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
 import { BACKENDS, macCounter, RandomStream, useBackend } from '../tensor/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -98,8 +97,8 @@ function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
     `train ${pct(m.trainAccuracy)}`,
     `${evalName} ${pct(m.testAccuracy)}`,
     ...phonemes,
-    `E ${m.trainEnergy.toFixed(3)}`,
-    `C ${m.trainCost.toFixed(4)}`,
+    ...(m.trainEnergy !== undefined ? [`E ${m.trainEnergy.toFixed(3)}`] : []),
+    ...(m.trainCost !== undefined ? [`C ${m.trainCost.toFixed(4)}`] : []),
     `${m.macs.toExponential(3)} MACs`,
     `§4 ops/sample ${m.paperOpsPerSample}`,
     `${m.seconds.toFixed(1)} s`,
@@ -191,7 +190,7 @@ export function registerTrainCommands(program: Command): void {
       }
       const rng = RandomStream.fromState(ckpt.rngState);
       const test = data.test;
-      const b = ckpt.state.batchSize;
+      const b = config.batchSize;
       const outputs = new Float32Array(test.count * test.targetSize);
       const macsBefore = macCounter.total;
       const started = performance.now();
@@ -199,7 +198,8 @@ export function registerTrainCommands(program: Command): void {
         const rows = Math.min(b, test.count - start);
         const x = { rows, cols: test.inputSize, data: test.inputs.subarray(start * test.inputSize, (start + rows) * test.inputSize) };
         const y = { rows, cols: test.targetSize, data: test.targets.subarray(start * test.targetSize, (start + rows) * test.targetSize) };
-        outputs.set(evaluateBatch(ckpt.network, ckpt.state, x, y, rng).output.data, start * test.targetSize);
+        const rowsOf = Int32Array.from({ length: rows }, (_, i) => start + i);
+        outputs.set(ckpt.model.evaluateBatch(x, y, { rng, epochIndex: ckpt.epoch, rows: rowsOf }).output.data, start * test.targetSize);
       }
       const rows = Int32Array.from({ length: test.count }, (_, i) => i);
       const scores = task.score(outputs, test, rows);

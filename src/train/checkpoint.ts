@@ -1,49 +1,37 @@
 /**
- * Checkpoints: everything needed to continue a run bit for bit — the resolved config, the
- * parameters, the persistent network state (V, g, particles, STP), the random stream's state and
- * the number of finished epochs. Float arrays are stored as base64 of their little-endian bytes,
- * so they round-trip exactly. Written atomically at each epoch end.
+ * Checkpoints: everything needed to continue a run bit for bit — the resolved config, every array
+ * the model lists (parameters and persistent state: V, g, particles, STP, …), the random stream's
+ * state and the number of finished epochs. Arrays are stored as base64 of their little-endian
+ * bytes, so they round-trip exactly. Written atomically at each epoch end.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { DataFormatError } from '../errors.js';
-import type { SnnNetwork } from '../models/snn/network.js';
-import { initState, stateArrays, type SnnState } from '../models/snn/state.js';
+import type { Model } from '../models/model.js';
+import { createModel } from '../models/registry.js';
+import { RandomStream } from '../tensor/index.js';
 import { writeFileAtomic } from './atomic.js';
 import { resolveRunConfig, type RunConfig } from './run-config.js';
 
 export const CHECKPOINT_FORMAT = 'selfprop-checkpoint';
+const VERSION = 2;
 
 export interface Checkpoint {
   /** Epochs finished. */
   readonly epoch: number;
   readonly config: RunConfig;
-  readonly network: SnnNetwork;
-  readonly state: SnnState;
+  readonly model: Model;
   readonly rngState: number[];
 }
 
 const encode = (a: Float32Array | Uint8Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
-function decodeFloats(text: string, expected: number, file: string, what: string): Float32Array {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== expected * 4) throw new DataFormatError(file, `${what}: ${bytes.length / 4} values, expected ${expected}`);
-  const out = new Float32Array(expected);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
-
 export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
-  const { network, state } = ckpt;
   const body = {
     format: CHECKPOINT_FORMAT,
-    version: 1,
+    version: VERSION,
     epoch: ckpt.epoch,
     config: ckpt.config,
-    weights: network.weights.map((w) => encode(w.data)),
-    biases: network.biases.map((b) => encode(b)),
-    inhibitory: network.inhibitory.map((f) => encode(f)),
-    stateBatchSize: state.batchSize,
-    state: stateArrays(state).map((a) => encode(a)),
+    arrays: ckpt.model.checkpointArrays().map(encode),
     rngState: ckpt.rngState,
   };
   writeFileAtomic(path, JSON.stringify(body));
@@ -58,32 +46,20 @@ export function loadCheckpoint(path: string): Checkpoint {
     throw new DataFormatError(path, `not a readable checkpoint (${(err as Error).message})`);
   }
   if (body.format !== CHECKPOINT_FORMAT) throw new DataFormatError(path, `not a selfprop checkpoint (format "${String(body.format)}")`);
+  if (body.version !== VERSION) throw new DataFormatError(path, `checkpoint version ${String(body.version)}, this selfprop reads version ${VERSION}`);
   const config = resolveRunConfig(body.config, path);
-  const { layers } = config.snn;
-  const weightsText = body.weights as string[];
-  const biasesText = body.biases as string[];
-  const inhibitoryText = body.inhibitory as string[];
-  const weights = layers.slice(0, -1).map((n, k) => ({
-    rows: n,
-    cols: layers[k + 1],
-    data: decodeFloats(weightsText[k], n * layers[k + 1], path, `W${k + 1}`),
-  }));
-  const biases = layers.map((n, k) => decodeFloats(biasesText[k], k === 0 ? 0 : n, path, `b${k + 1}`));
-  const inhibitory = layers.map((n, k) => {
-    const bytes = Buffer.from(inhibitoryText[k], 'base64');
-    if (bytes.length !== n) throw new DataFormatError(path, `inhibitory flags of layer ${k + 1}: ${bytes.length}, expected ${n}`);
-    return new Uint8Array(bytes);
+  const model = createModel(config, RandomStream.fromSeed(config.seed), false);
+  const arrays = model.checkpointArrays();
+  const stored = body.arrays;
+  if (!Array.isArray(stored) || stored.length !== arrays.length) {
+    throw new DataFormatError(path, `${Array.isArray(stored) ? stored.length : 'no'} arrays stored, the model needs ${arrays.length}`);
+  }
+  arrays.forEach((target, i) => {
+    const bytes = Buffer.from(String(stored[i]), 'base64');
+    if (bytes.length !== target.byteLength) throw new DataFormatError(path, `array ${i}: ${bytes.length} bytes, expected ${target.byteLength}`);
+    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
   });
-  const state = initState(config.snn, body.stateBatchSize as number);
-  const arrays = stateArrays(state);
-  const stored = body.state as string[];
-  if (!Array.isArray(stored) || stored.length !== arrays.length) throw new DataFormatError(path, 'state arrays missing or of the wrong count');
-  arrays.forEach((a, i) => a.set(decodeFloats(stored[i], a.length, path, `state array ${i}`)));
-  return {
-    epoch: body.epoch as number,
-    config,
-    network: { config: config.snn, weights, biases, inhibitory },
-    state,
-    rngState: body.rngState as number[],
-  };
+  const rngState = body.rngState;
+  if (!Array.isArray(rngState) || !rngState.every((v) => Number.isInteger(v))) throw new DataFormatError(path, 'random stream state missing');
+  return { epoch: Number(body.epoch), config, model, rngState };
 }

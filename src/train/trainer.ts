@@ -8,25 +8,24 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset, TaskData } from '../data/dataset.js';
 import { ConfigError, DivergenceError, SelfpropError } from '../errors.js';
-import { initNetwork, type SnnNetwork } from '../models/snn/network.js';
-import { evaluateBatch, trainBatch, type BatchOutcome } from '../models/snn/snn.js';
-import { initState, stateArrays, type SnnState } from '../models/snn/state.js';
+import type { BatchOutcome, Model } from '../models/model.js';
+import { createModel } from '../models/registry.js';
 import { getTask } from '../tasks/registry.js';
 import { allFinite, macCounter, type Matrix, RandomStream, useBackend } from '../tensor/index.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { paperOpsPerSample } from './cost.js';
 import type { RunConfig } from './run-config.js';
-import { loadWeights, saveWeightsJson, saveWeightsNpy } from './weights-file.js';
+import { saveWeightsJson, saveWeightsNpy } from './weights-file.js';
 
 export interface EpochMetrics {
   epoch: number;
   trainAccuracy: number;
   testAccuracy: number;
-  trainEnergy: number;
-  trainCost: number;
-  testEnergy: number;
-  testCost: number;
+  /** SNN: the Hopfield energy E and cost C (§1.5), means over rows (other models: their measures). */
+  trainEnergy?: number;
+  trainCost?: number;
+  testEnergy?: number;
+  testCost?: number;
   /** Wall seconds of the epoch: training plus evaluation. */
   seconds: number;
   trainSeconds: number;
@@ -42,7 +41,7 @@ export interface EpochMetrics {
   testSamples: number;
   /** Peak resident memory of the process so far, MiB. */
   peakRssMiB: number;
-  [extra: string]: number | number[];
+  [extra: string]: number | number[] | undefined;
 }
 
 export interface ProgressInfo {
@@ -69,15 +68,13 @@ export interface TrainingOptions {
 }
 
 export interface TrainingResult {
-  network: SnnNetwork;
-  state: SnnState;
+  model: Model;
   history: EpochMetrics[];
 }
 
 interface PhaseTotals {
   score: number;
-  energy: number;
-  cost: number;
+  measures: Record<string, number>;
   spikes: number[];
   extra: Record<string, number>;
   seconds: number;
@@ -90,8 +87,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
   const checkpointPath = outDir && join(outDir, 'checkpoint.json');
   const metricsPath = outDir && join(outDir, 'metrics.jsonl');
 
-  let network: SnnNetwork;
-  let state: SnnState;
+  let model: Model;
   let rng: RandomStream;
   let startEpoch = 0;
   let history: EpochMetrics[] = [];
@@ -105,19 +101,14 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     if (differing) {
       throw new ConfigError(`--resume: ${checkpointPath} was made with a different "${differing}"; resume with the run's own config (only epochs may change)`);
     }
-    ({ network, state } = ckpt);
+    model = ckpt.model;
     rng = RandomStream.fromState(ckpt.rngState);
     startEpoch = ckpt.epoch;
     history = readHistory(metricsPath).filter((m) => m.epoch <= startEpoch);
     writeFileAtomic(metricsPath, history.map((m) => JSON.stringify(m) + '\n').join(''));
   } else {
     rng = RandomStream.fromSeed(config.seed);
-    network = initNetwork(config.snn, rng);
-    if (config.initWeights) {
-      const loaded = loadWeights(config.initWeights, config.snn.layers);
-      network = { ...network, weights: loaded.weights, biases: loaded.biases };
-    }
-    state = initState(config.snn, config.batchSize);
+    model = createModel(config, rng);
     if (outDir && metricsPath) {
       mkdirSync(outDir, { recursive: true });
       writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
@@ -126,7 +117,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
   }
 
   const task = getTask(config.task);
-  const opsPerSample = paperOpsPerSample(config.snn.layers, config.snn.rule);
+  const opsPerSample = model.paperOpsPerSample();
   hooks.onStart?.({ startEpoch, epochs: config.epochs, trainRows: data.train.count, testRows: data.test.count, resumed });
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -137,10 +128,8 @@ export async function train(config: RunConfig, data: TaskData, options: Training
       epoch: epoch + 1,
       trainAccuracy: trainTotals.score,
       testAccuracy: testTotals.score,
-      trainEnergy: trainTotals.energy,
-      trainCost: trainTotals.cost,
-      testEnergy: testTotals.energy,
-      testCost: testTotals.cost,
+      ...prefixed('train', trainTotals.measures),
+      ...prefixed('test', testTotals.measures),
       seconds: trainTotals.seconds + testTotals.seconds,
       trainSeconds: trainTotals.seconds,
       testSeconds: testTotals.seconds,
@@ -156,16 +145,16 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     };
     history.push(metrics);
     if (checkpointPath && metricsPath) {
-      saveCheckpoint(checkpointPath, { epoch: epoch + 1, config, network, state, rngState: rng.state() });
+      saveCheckpoint(checkpointPath, { epoch: epoch + 1, config, model, rngState: rng.state() });
       appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
     }
     hooks.onEpoch?.(metrics);
   }
   if (outDir) {
-    saveWeightsJson(join(outDir, 'weights.json'), config.snn.layers, network);
-    saveWeightsNpy(join(outDir, 'weights'), network);
+    saveWeightsJson(join(outDir, 'weights.json'), [...model.layers], model.parameters);
+    saveWeightsNpy(join(outDir, 'weights'), model.parameters);
   }
-  return { network, state, history };
+  return { model, history };
 
   function runPhase(phase: 'train' | 'test', epoch: number, dataset: Dataset, order: Int32Array): PhaseTotals {
     const rowsPerBatch = config.batchSize;
@@ -173,9 +162,8 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     const outputs = new Float32Array(dataset.count * dataset.targetSize);
     const x = new Float32Array(rowsPerBatch * dataset.inputSize);
     const y = new Float32Array(rowsPerBatch * dataset.targetSize);
-    const spikes = config.snn.layers.map(() => 0);
-    let energy = 0;
-    let cost = 0;
+    const spikes = model.layers.map(() => 0);
+    const measures: Record<string, number> = {};
     let correctSoFar = 0;
     const macsBefore = macCounter.total;
     const started = performance.now();
@@ -185,13 +173,12 @@ export async function train(config: RunConfig, data: TaskData, options: Training
       const indices = order.subarray(start, start + rows);
       const xb = gather(dataset.inputs, dataset.inputSize, indices, x);
       const yb = gather(dataset.targets, dataset.targetSize, indices, y);
-      const outcome: BatchOutcome =
-        phase === 'train' ? trainBatch(network, state, xb, yb, rng, epoch) : evaluateBatch(network, state, xb, yb, rng);
+      const context = { rng, epochIndex: epoch, rows: indices };
+      const outcome: BatchOutcome = phase === 'train' ? model.trainBatch(xb, yb, context) : model.evaluateBatch(xb, yb, context);
       checkFinite(phase, epoch, batch, outcome);
       outputs.set(outcome.output.data, start * dataset.targetSize);
-      energy += outcome.energy * rows;
-      cost += outcome.cost * rows;
-      outcome.spikes.forEach((s, k) => (spikes[k] += s));
+      for (const [name, value] of Object.entries(outcome.measures)) measures[name] = (measures[name] ?? 0) + value * rows;
+      outcome.spikes?.forEach((s, k) => (spikes[k] += s));
       correctSoFar += task.score(outcome.output.data, dataset, indices).primary * rows;
       hooks.onBatch?.({ phase, epoch: epoch + 1, batch: batch + 1, batches, samples: start + rows, runningScore: correctSoFar / (start + rows) });
     }
@@ -199,8 +186,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     const n = Math.max(1, dataset.count);
     return {
       score: scores.primary,
-      energy: energy / n,
-      cost: cost / n,
+      measures: Object.fromEntries(Object.entries(measures).map(([name, total]) => [name, total / n])),
       spikes: spikes.map((s) => s / n),
       extra: scores.extra,
       seconds: (performance.now() - started) / 1000,
@@ -209,14 +195,8 @@ export async function train(config: RunConfig, data: TaskData, options: Training
   }
 
   function checkFinite(phase: string, epoch: number, batch: number, outcome: BatchOutcome): void {
-    const bad =
-      !allFinite(outcome.output.data) || !Number.isFinite(outcome.energy)
-        ? 'the output states'
-        : network.weights.findIndex((w) => !allFinite(w.data)) >= 0
-          ? `W${network.weights.findIndex((w) => !allFinite(w.data)) + 1}`
-          : network.biases.some((b) => !allFinite(b)) || stateArrays(state).some((a) => !allFinite(a))
-            ? 'the biases or neuron states'
-            : undefined;
+    const measuresFinite = Object.values(outcome.measures).every((v) => Number.isFinite(v));
+    const bad = !allFinite(outcome.output.data) || !measuresFinite ? 'the outputs' : model.checkpointArrays().some((a) => a instanceof Float32Array && !allFinite(a)) ? 'the weights or neuron states' : undefined;
     if (bad) {
       const kept = checkpointPath && existsSync(checkpointPath) ? `; the last good checkpoint (${checkpointPath}) is intact` : '';
       throw new DivergenceError(`training diverged: NaN/Inf in ${bad} at epoch ${epoch + 1}, ${phase} batch ${batch + 1}${kept}`);

@@ -57,16 +57,16 @@ describe('training loop', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).snn.rule).toBe('sbp');
     const w1 = readNpy(join(out, 'weights', 'W1.npy'));
     expect(w1.shape).toEqual([784, 100]);
-    expect(Array.from(w1.data)).toEqual(Array.from(result.network.weights[0].data));
+    expect(Array.from(w1.data)).toEqual(Array.from(result.model.parameters.weights[0].data));
     expect(loadCheckpoint(join(out, 'checkpoint.json')).epoch).toBe(3);
   });
 
   it('is deterministic: same seed and config, bit-identical weights', async () => {
     const a = await train(config({ shuffle: true }), data);
     const b = await train(config({ shuffle: true }), data);
-    a.network.weights.forEach((w, k) => expect(Buffer.from(w.data.buffer).equals(Buffer.from(b.network.weights[k].data.buffer))).toBe(true));
+    a.model.parameters.weights.forEach((w, k) => expect(Buffer.from(w.data.buffer).equals(Buffer.from(b.model.parameters.weights[k].data.buffer))).toBe(true));
     const c = await train(config({ shuffle: true, seed: 4 }), data);
-    expect(Buffer.from(c.network.weights[0].data.buffer).equals(Buffer.from(a.network.weights[0].data.buffer))).toBe(false);
+    expect(Buffer.from(c.model.parameters.weights[0].data.buffer).equals(Buffer.from(a.model.parameters.weights[0].data.buffer))).toBe(false);
   });
 
   it('resume reaches bit-identical weights to an uninterrupted run (spike-driven, noisy, shuffled)', async () => {
@@ -75,8 +75,8 @@ describe('training loop', () => {
     const out = tempDir();
     await train(config({ ...options, epochs: 1 }), data, { outDir: out });
     const resumed = await train(config({ ...options, epochs: 3 }), data, { outDir: out, resume: true });
-    whole.network.weights.forEach((w, k) => expect(Array.from(resumed.network.weights[k].data)).toEqual(Array.from(w.data)));
-    whole.network.biases.forEach((b, k) => expect(Array.from(resumed.network.biases[k])).toEqual(Array.from(b)));
+    whole.model.parameters.weights.forEach((w, k) => expect(Array.from(resumed.model.parameters.weights[k].data)).toEqual(Array.from(w.data)));
+    whole.model.parameters.biases.forEach((b, k) => expect(Array.from(resumed.model.parameters.biases[k])).toEqual(Array.from(b)));
     const epochs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
     expect(epochs).toEqual([1, 2, 3]);
   });
@@ -110,7 +110,7 @@ describe('training loop', () => {
   it('cpu and wasm backends agree', async () => {
     const wasm = await train(config({ backend: 'wasm' }), data);
     const cpu = await train(config({ backend: 'cpu' }), data);
-    wasm.network.weights.forEach((w, k) => expectAllClose(cpu.network.weights[k].data, w.data, 1e-4));
+    wasm.model.parameters.weights.forEach((w, k) => expectAllClose(cpu.model.parameters.weights[k].data, w.data, 1e-4));
     await useBackend('wasm');
   });
 
@@ -119,8 +119,8 @@ describe('training loop', () => {
     const first = await train(config({ epochs: 1 }), data, { outDir: out });
     const fromNpy = await train(config({ epochs: 1, initWeights: join(out, 'weights') }), data);
     const fromJson = await train(config({ epochs: 1, initWeights: join(out, 'weights.json') }), data);
-    expect(Array.from(fromNpy.network.weights[0].data)).toEqual(Array.from(fromJson.network.weights[0].data));
-    expect(Array.from(fromNpy.network.weights[0].data)).not.toEqual(Array.from(first.network.weights[0].data));
+    expect(Array.from(fromNpy.model.parameters.weights[0].data)).toEqual(Array.from(fromJson.model.parameters.weights[0].data));
+    expect(Array.from(fromNpy.model.parameters.weights[0].data)).not.toEqual(Array.from(first.model.parameters.weights[0].data));
     writeFileSync(join(out, 'bad.json'), JSON.stringify({ weights: [{ shape: [3, 8], data: new Array(24).fill(0) }] }));
     await expect(train(config({ epochs: 1, initWeights: join(out, 'bad.json') }), data)).rejects.toThrow(/bad\.json: 1 weight matrices, the network \[16,8,2\] needs 2/);
     const twoBad = { weights: [{ shape: [3, 8], data: new Array(24).fill(0) }, { shape: [8, 2], data: new Array(16).fill(0) }] };

@@ -3,26 +3,17 @@
  *   (a) feedforward LIF phase (optional, §1.6) → (b) free relaxation, particles ← s⁰
  *   → (c) nudged relaxation from s⁺ = s⁰ → (d) biases → (e) weights by the rule.
  * Testing runs (a) and (b) only; prediction = argmax s⁰_L (§1.5). Both carry the persistent
- * state along (paper-exact) unless `resetEachBatch` is set.
+ * state along (paper-exact) unless `resetEachBatch` is set. The outcome's measures are the Hopfield
+ * energy E at s⁰ and the cost C = |s⁰_L − y|², means over rows (§1.5).
  */
 import { copyMatrix, type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
+import type { BatchOutcome } from '../model.js';
 import { feedforwardPhase } from './feedforward.js';
 import { updateBiases, updateWeights } from './learning.js';
 import { hopfieldEnergy, squaredCost } from './measures.js';
 import type { SnnNetwork } from './network.js';
 import { relax } from './relaxation.js';
 import { resetState, type SnnState } from './state.js';
-
-export interface BatchOutcome {
-  /** s⁰_L, the network's answer (rows × n_out). */
-  readonly output: Matrix;
-  /** Hopfield energy E at s⁰, mean over rows. */
-  readonly energy: number;
-  /** C = |s⁰_L − y|², mean over rows. */
-  readonly cost: number;
-  /** Spikes emitted in phase (a), per layer. */
-  readonly spikes: number[];
-}
 
 export interface FreeStates {
   readonly states: Matrix[];
@@ -68,8 +59,7 @@ function measure(net: SnnNetwork, free: FreeStates, y: Matrix): BatchOutcome {
   const output = free.states[free.states.length - 1];
   return {
     output: copyMatrix(output),
-    energy: hopfieldEnergy(net, free.states, free.inputDrive),
-    cost: squaredCost(output, y),
+    measures: { energy: hopfieldEnergy(net, free.states, free.inputDrive), cost: squaredCost(output, y) },
     spikes: free.spikes,
   };
 }
