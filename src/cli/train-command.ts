@@ -57,7 +57,7 @@ interface TrainFlags {
   feedforward?: boolean;
   drive?: string;
   resetEachBatch?: boolean;
-  sbpFraction?: number;
+  spreadFraction?: number;
   noise?: string;
   stp?: boolean;
   dale?: boolean;
@@ -78,7 +78,7 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   set(snn, 'drive', flags.drive);
   set(snn, 'resetEachBatch', flags.resetEachBatch);
   set(snn, 'noise', flags.noise);
-  if (flags.sbpFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.sbpFraction };
+  if (flags.spreadFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.spreadFraction };
   if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
   if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
   const run: Record<string, unknown> = { ...base, snn };
@@ -130,7 +130,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--feedforward <on|off>', 'run the LIF feedforward phase (a) (on = paper-exact, §1.6)', onOff)
     .addOption(new Option('--drive <mode>', 'analog (paper-exact) or spike-driven layers (§1.6)').choices(['analog', 'spikes']))
     .option('--reset-each-batch', 'reset V, g and particles at every batch instead of carrying them (§1.6)')
-    .option('--sbp-fraction <f>', 'SBP fraction f (0 = the base change D alone)', number('--sbp-fraction'))
+    .option('--spread-fraction <f>', 'SNN: fraction f of the SBP spread (§1.3; 0 = the base change D alone)', number("--spread-fraction"))
     .addOption(new Option('--noise <kind>', 'update noise (§1.4)').choices(['none', 'norm', 'poisson']))
     .option('--stp <on|off>', 'short-term plasticity (§1.4)', onOff)
     .option('--dale <on|off>', "Dale's law (§1.4)", onOff)
