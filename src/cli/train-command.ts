@@ -7,7 +7,7 @@ import { SNN_RULES } from '../models/snn/config.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
 import { BACKENDS, macCounter, RandomStream, useBackend } from '../tensor/index.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
-import { resolveRunConfig, type RunConfig } from '../train/run-config.js';
+import { MODEL_NAMES, modelLayers, resolveRunConfig, type RunConfig } from '../train/run-config.js';
 import { train, type EpochMetrics } from '../train/trainer.js';
 import { EpochProgress } from './progress.js';
 
@@ -58,6 +58,8 @@ interface TrainFlags {
   drive?: string;
   resetEachBatch?: boolean;
   spreadFraction?: number;
+  sbpFraction?: number;
+  lr?: number;
   noise?: string;
   stp?: boolean;
   dale?: boolean;
@@ -68,11 +70,25 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   const base = (flags.resume ? readJson(join(outDir, 'config.json')) : flags.config ? readJson(flags.config) : {}) as Record<string, unknown>;
   if (flags.resume) return resolveRunConfig({ ...base, ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}) }, join(outDir, 'config.json'));
   const snn = { ...((base.snn as Record<string, unknown>) ?? {}) };
+  const smlp = { ...((base.smlp as Record<string, unknown>) ?? {}) };
   const set = (target: Record<string, unknown>, key: string, value: unknown) => {
     if (value !== undefined) target[key] = value;
   };
+  const model = flags.model ?? (typeof base.model === 'string' ? base.model : 'snn');
+  if (model === 'smlp') {
+    const snnOnly = { rule: '--rule', learningRates: '--learning-rates', feedforward: '--feedforward', drive: '--drive', resetEachBatch: '--reset-each-batch', spreadFraction: '--spread-fraction', noise: '--noise', stp: '--stp', dale: '--dale' } as const;
+    for (const [key, flag] of Object.entries(snnOnly)) {
+      if (flags[key as keyof typeof snnOnly] !== undefined) throw new ConfigError(`${flag} applies to the spiking network (--model snn), not to --model smlp`);
+    }
+    set(smlp, 'layers', flags.layers);
+  } else {
+    if (flags.sbpFraction !== undefined) throw new ConfigError('--sbp-fraction applies to the spiking MLP (--model smlp); the SNN\'s spread fraction is --spread-fraction');
+    if (flags.lr !== undefined) throw new ConfigError('--lr applies to the spiking MLP (--model smlp); the SNN takes --learning-rates');
+    set(snn, 'layers', flags.layers);
+  }
+  set(smlp, 'sbpFraction', flags.sbpFraction);
+  set(smlp, 'learningRate', flags.lr);
   set(snn, 'rule', flags.rule);
-  set(snn, 'layers', flags.layers);
   set(snn, 'learningRates', flags.learningRates);
   set(snn, 'feedforward', flags.feedforward);
   set(snn, 'drive', flags.drive);
@@ -81,7 +97,7 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   if (flags.spreadFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.spreadFraction };
   if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
   if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
-  const run: Record<string, unknown> = { ...base, snn };
+  const run: Record<string, unknown> = { ...base, snn, smlp };
   for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
     set(run, key, flags[key]);
   }
@@ -99,6 +115,8 @@ function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
     ...phonemes,
     ...(m.trainEnergy !== undefined ? [`E ${m.trainEnergy.toFixed(3)}`] : []),
     ...(m.trainCost !== undefined ? [`C ${m.trainCost.toFixed(4)}`] : []),
+    ...(typeof m.trainLoss === 'number' ? [`loss ${m.trainLoss.toFixed(4)}`] : []),
+    ...(typeof m.trainBackwardMacs === 'number' ? [`backward ${m.trainBackwardMacs.toExponential(3)} MACs/sample`] : []),
     `${m.macs.toExponential(3)} MACs`,
     `§4 ops/sample ${m.paperOpsPerSample}`,
     `${m.seconds.toFixed(1)} s`,
@@ -110,7 +128,7 @@ export function registerTrainCommands(program: Command): void {
     .command('train')
     .description('train a model on a task; writes OUT/config.json, OUT/metrics.jsonl, OUT/checkpoint.json and the final weights')
     .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES]))
-    .addOption(new Option('--model <name>', 'model family (§1 spiking network)').choices(['snn']))
+    .addOption(new Option('--model <name>', 'model family: snn = §1 spiking network, smlp = §3 spiking MLP (pBP + SBP)').choices([...MODEL_NAMES]))
     .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
     .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
     .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list; DVS Gesture: the recordings); default: the embedded MNIST default')
@@ -118,7 +136,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
-    .option('--batch-size <n>', 'rows per batch (default: MNIST 50, NETtalk 1, DVS Gesture 50, as the paper)', integer('--batch-size'))
+    .option('--batch-size <n>', 'rows per batch (default, as the paper: SNN MNIST 50, NETtalk 1, DVS Gesture 50; spiking MLP MNIST 100, NETtalk 5)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
     .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
@@ -130,18 +148,21 @@ export function registerTrainCommands(program: Command): void {
     .option('--feedforward <on|off>', 'run the LIF feedforward phase (a) (on = paper-exact, §1.6)', onOff)
     .addOption(new Option('--drive <mode>', 'analog (paper-exact) or spike-driven layers (§1.6)').choices(['analog', 'spikes']))
     .option('--reset-each-batch', 'reset V, g and particles at every batch instead of carrying them (§1.6)')
+    .option('--sbp-fraction <p>', 'spiking MLP: fraction p of batches whose hidden layers learn by SBP (§3; 0 = pure pBP, 1 = pure SBP)', number('--sbp-fraction'))
+    .option('--lr <rate>', 'spiking MLP: Adam learning rate (default 1e-3, ×0.1 at epoch 50)', number('--lr'))
     .option('--spread-fraction <f>', 'SNN: fraction f of the SBP spread (§1.3; 0 = the base change D alone)', number("--spread-fraction"))
     .addOption(new Option('--noise <kind>', 'update noise (§1.4)').choices(['none', 'norm', 'poisson']))
     .option('--stp <on|off>', 'short-term plasticity (§1.4)', onOff)
     .option('--dale <on|off>', "Dale's law (§1.4)", onOff)
     .action(async (flags: TrainFlags) => {
-      const outDir = flags.out ?? join('runs', `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
+      const outDir = flags.out ?? join('runs', flags.model === 'smlp' ? `${flags.task ?? 'mnist'}-smlp-p${flags.sbpFraction ?? 0}` : `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
       const config = configFromFlags(flags, outDir);
       const task = getTask(config.task);
       const data = await task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
-      const { layers } = config.snn;
-      console.log(`selfprop: ${config.model} [${layers.join(',')}], rule ${config.snn.rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
+      const layers = modelLayers(config);
+      const rule = config.model === 'smlp' ? `pBP + SBP in a fraction ${config.smlp.sbpFraction} of batches` : `rule ${config.snn.rule}`;
+      console.log(`selfprop: ${config.model} [${layers.join(',')}], ${rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
       console.log(`  train: ${data.train.description}`);
       console.log(`  ${evalName}: ${data.test.description}`);
       console.log(`  output: ${outDir}`);
@@ -185,8 +206,8 @@ export function registerTrainCommands(program: Command): void {
       await useBackend(flags.backend ?? config.backend);
       const task = getTask(config.task);
       const data = await task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit }, config.split);
-      if (data.test.inputSize !== config.snn.layers[0]) {
-        throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${config.snn.layers[0]}`);
+      if (data.test.inputSize !== modelLayers(config)[0]) {
+        throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${modelLayers(config)[0]}`);
       }
       const rng = RandomStream.fromState(ckpt.rngState);
       const test = data.test;

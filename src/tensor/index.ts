@@ -3,3 +3,15 @@ export { type Matrix, zeros, filled, fromArray, copyMatrix, rowView, allFinite }
 export { MacCounter, macCounter } from './macs.js';
 export { matMul, upload, type MatMulOptions, type Operand } from './ops.js';
 export { RandomStream } from './random.js';
+export {
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+  type GradSaveFunc,
+  type CountedMatMulOptions,
+  ops,
+  countedMatMul,
+  countedProduct,
+  backwardMacCounter,
+  download,
+} from './autodiff.js';

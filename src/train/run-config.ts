@@ -7,13 +7,18 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { resolveSnnConfig } from '../models/snn/network.js';
 import { snnSchema, type SnnConfig } from '../models/snn/config.js';
+import { resolveSmlpConfig, smlpSchema, SMLP_BATCH_SIZES, type SmlpConfig } from '../models/smlp/config.js';
 import { BACKENDS, type BackendName } from '../tensor/index.js';
 import { getTask, TASK_NAMES, type TaskName } from '../tasks/registry.js';
+
+export const MODEL_NAMES = ['snn', 'smlp'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const runSchema = z
   .object({
     task: z.enum(TASK_NAMES).default('mnist'),
-    model: z.enum(['snn']).default('snn'),
+    /** snn = the §1 spiking network; smlp = the §3 spiking MLP (pBP + SBP). */
+    model: z.enum(MODEL_NAMES).default('snn'),
     /** Dataset directory; absent = the task's embedded default (MNIST only). */
     data: z.string().min(1).optional(),
     /** NETtalk: "paper" = the paper's 5,033/500 window split; "full" = the whole corpus split by word. */
@@ -22,7 +27,7 @@ export const runSchema = z
     testLimit: z.number().int().positive().optional(),
     epochs: z.number().int().positive().default(20),
     seed: z.number().int().default(1),
-    /** Rows per batch; default: the task's paper value (MNIST 50, NETtalk 1). */
+    /** Rows per batch; default: the paper's value for the task and model (SNN: MNIST 50, NETtalk 1; spiking MLP: MNIST 100, NETtalk 5). */
     batchSize: z.number().int().positive().optional(),
     /** Shuffle the training rows every epoch (the paper takes them in order, §1.6). */
     shuffle: z.boolean().default(false),
@@ -30,6 +35,8 @@ export const runSchema = z
     /** Initial weights: a weights JSON file or a directory of W<k>.npy (and optional b<k>.npy). */
     initWeights: z.string().min(1).optional(),
     snn: snnSchema.default(() => snnSchema.parse({})),
+    /** The §3 spiking MLP (used when model = 'smlp'); layers default to the task's. */
+    smlp: smlpSchema.default(() => smlpSchema.parse({})),
   })
   .strict();
 
@@ -37,7 +44,7 @@ export type RunConfigInput = z.input<typeof runSchema>;
 
 export interface RunConfig {
   readonly task: TaskName;
-  readonly model: 'snn';
+  readonly model: ModelName;
   readonly data?: string;
   readonly split: 'paper' | 'full';
   readonly trainLimit?: number;
@@ -49,6 +56,7 @@ export interface RunConfig {
   readonly backend: BackendName;
   readonly initWeights?: string;
   readonly snn: SnnConfig;
+  readonly smlp: SmlpConfig;
 }
 
 /** Validate and fill in the defaults; errors name the offending field. */
@@ -63,7 +71,18 @@ export function resolveRunConfig(input: unknown, source = 'config'): RunConfig {
   const task = getTask(c.task);
   return {
     ...c,
-    batchSize: c.batchSize ?? task.defaultBatchSize,
+    batchSize: c.batchSize ?? defaultBatchSize(c.model, c.task),
     snn: resolveSnnConfig(c.snn, task.defaultLayers),
+    smlp: resolveSmlpConfig(c.smlp, task.defaultLayers),
   };
+}
+
+/** The paper's batch size for a model on a task. */
+export function defaultBatchSize(model: ModelName, task: TaskName): number {
+  return (model === 'smlp' ? SMLP_BATCH_SIZES[task] : undefined) ?? getTask(task).defaultBatchSize;
+}
+
+/** The layer sizes of the run's model. */
+export function modelLayers(config: RunConfig): number[] {
+  return config.model === 'smlp' ? config.smlp.layers : config.snn.layers;
 }
