@@ -26,18 +26,3 @@ export interface TaskData {
   /** "test": an official test set; "validation": rows held out of a training set. */
   readonly evalKind: 'test' | 'validation';
 }
-
-/** Rows [start, start + count) of a dataset, sharing no memory with it. */
-export function sliceDataset(data: Dataset, start: number, count: number, description?: string): Dataset {
-  const end = Math.min(data.count, start + count);
-  const n = Math.max(0, end - start);
-  return {
-    description: description ?? data.description,
-    count: n,
-    inputSize: data.inputSize,
-    targetSize: data.targetSize,
-    inputs: data.inputs.slice(start * data.inputSize, end * data.inputSize),
-    targets: data.targets.slice(start * data.targetSize, end * data.targetSize),
-    labels: data.labels?.slice(start, end),
-  };
-}

@@ -12,8 +12,3 @@ export function relu(z: number): number {
   return z > 0 ? z : 0;
 }
 
-/** out[i] = σ̃(z[i]); `out` may be `z`. */
-export function sigmaTildeInPlace(z: Float32Array, out: Float32Array = z): Float32Array {
-  for (let i = 0; i < z.length; i++) out[i] = 2 / (1 + Math.exp(-z[i])) - 1;
-  return out;
-}
