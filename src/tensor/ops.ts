@@ -52,14 +52,20 @@ export function matMul(a: Matrix | Operand, b: Matrix | Operand, options: MatMul
   if (aRows === 0 || bCols === 0 || inner === 0) {
     return { rows: aRows, cols: bCols, data: new Float32Array(aRows * bCols) };
   }
-  const product = tf.tidy(() => {
-    const ta = isOperand(a) ? a.tensor : tf.tensor2d(a.data, [a.rows, a.cols]);
-    const tb = isOperand(b) ? b.tensor : tf.tensor2d(b.data, [b.rows, b.cols]);
-    return tf.matMul(transposeA ? tf.transpose(ta) : ta, transposeB ? tf.transpose(tb) : tb);
-  });
-  // Read outside tidy: tidy would walk a returned typed array element by element.
-  const data = product.dataSync() as Float32Array;
-  product.dispose();
+  // Explicit ownership instead of tf.tidy: its scope bookkeeping is a large part of the cost of
+  // the small products of the relaxations (measured 73 → 34 µs for 50×10 · 10×500).
+  const owned: tf.Tensor[] = [];
+  const own = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
+  let data: Float32Array;
+  try {
+    let ta = isOperand(a) ? a.tensor : own(tf.tensor2d(a.data, [a.rows, a.cols]));
+    let tb = isOperand(b) ? b.tensor : own(tf.tensor2d(b.data, [b.rows, b.cols]));
+    if (transposeA) ta = own(tf.transpose(ta));
+    if (transposeB) tb = own(tf.transpose(tb));
+    data = own(tf.matMul(ta, tb)).dataSync() as Float32Array;
+  } finally {
+    owned.forEach((t) => t.dispose());
+  }
   macCounter.add(aRows * inner * bCols);
   return { rows: aRows, cols: bCols, data };
 }
