@@ -4,9 +4,12 @@
  * Runs a fixed number of training batches (default 120 = 6,000 images) and extrapolates to a
  * 60,000-image epoch (said so in the output), with a per-phase time breakdown, the MACs executed
  * per sample and the GFLOP/s the matrix products achieved. The same batches are then run with the
- * feedforward phase off (§1.6), in the same process, for the ratio.
+ * feedforward phase off (§1.6), and paper-exact on the JS neuron loops instead of the WebAssembly
+ * kernels (src/kernels), in the same process, for the ratios.
  *
- *   npm run bench -- [--data DIR] [--batches N] [--backend wasm|cpu] [--json]
+ *   npm run bench -- [--data DIR] [--batches N] [--backend wasm|cpu] [--kernels wasm|js] [--json]
+ *
+ * --kernels: the neuron loops of the main runs (default: the kernels where they load).
  *
  * Data: --data DIR (the four IDX files); else ../shared/data/mnist beside the repository when it is
  * there (development); else the embedded default (MNIST training images 0–9999).
@@ -16,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadEmbeddedMnist, loadMnistDir } from '../src/data/mnist.js';
+import { type NeuronKernelMode, neuronKernelMode, useNeuronKernels } from '../src/kernels/index.js';
 import { feedforwardPhase } from '../src/models/snn/feedforward.js';
 import { updateBiases, updateWeights } from '../src/models/snn/learning.js';
 import { initNetwork, resolveSnnConfig } from '../src/models/snn/network.js';
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     batches: { type: 'string', default: '120' },
     backend: { type: 'string', default: 'wasm' },
+    kernels: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,6 +45,8 @@ const batchSize = 50;
 const epochImages = 60_000;
 
 await useBackend(values.backend as BackendName);
+if (values.kernels) useNeuronKernels(values.kernels as NeuronKernelMode);
+const kernels = neuronKernelMode();
 const data = dataDir ? loadMnistDir(dataDir, { trainLimit: batches * batchSize, testLimit: 1 }) : loadEmbeddedMnist({ trainLimit: batches * batchSize });
 
 interface Timing {
@@ -103,11 +110,23 @@ function productRate(): number {
 
 const on = run(true);
 const off = run(false);
+// baseline: paper-exact on the other path of the neuron loops
+const otherKernels: NeuronKernelMode = kernels === 'wasm' ? 'js' : 'wasm';
+let other: Timing | undefined;
+try {
+  useNeuronKernels(otherKernels);
+  other = run(true);
+} catch {
+  other = undefined; // the kernels do not load here
+} finally {
+  useNeuronKernels(kernels);
+}
 const samples = batches * batchSize;
 const secondsPerEpoch = (on.seconds * epochImages) / samples;
 const result = {
   network: '784-500-10 SBP, batch 50, paper-exact (feedforward on)',
   backend: values.backend,
+  neuronKernels: kernels,
   data: data.train.description,
   measuredSamples: samples,
   extrapolated: `seconds per epoch extrapolated from ${samples} images to ${epochImages}`,
@@ -124,6 +143,13 @@ const result = {
     macsPerSample: off.macs / samples,
     speedup: on.seconds / off.seconds,
   },
+  otherNeuronLoops: other && {
+    neuronKernels: otherKernels,
+    secondsPerEpoch: (other.seconds * epochImages) / samples,
+    cpuSecondsPerEpoch: (other.cpuSeconds * epochImages) / samples,
+    phaseSecondsPerEpoch: Object.fromEntries(Object.entries(other.phases).map(([k, v]) => [k, (v * epochImages) / samples])),
+    speedup: other.seconds / on.seconds,
+  },
   productGflops: productRate(),
 };
 
@@ -131,10 +157,15 @@ if (values.json) {
   console.log(JSON.stringify(result));
 } else {
   const f = (v: number, d = 1) => v.toFixed(d);
-  console.log(`selfprop bench — ${result.network}, backend ${result.backend}, one thread`);
+  console.log(`selfprop bench — ${result.network}, backend ${result.backend}, neuron loops ${kernels === 'wasm' ? 'WebAssembly kernels' : 'JS'}, one thread`);
   console.log(`data: ${result.data}; ${result.extrapolated}`);
   console.log(`seconds/epoch ${f(secondsPerEpoch)} (CPU ${f(result.cpuSecondsPerEpoch)}) | ${f(result.samplesPerSecond, 0)} samples/s | ${(result.macsPerSample / 1e6).toFixed(2)} M MACs/sample | ${f(result.gflops, 2)} GFLOP/s overall`);
   console.log(`  per phase (s/epoch): ${Object.entries(result.phaseSecondsPerEpoch).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
   console.log(`  feedforward off (§1.6): ${f(result.feedforwardOff.secondsPerEpoch)} s/epoch (CPU ${f(result.feedforwardOff.cpuSecondsPerEpoch)}), ${(result.feedforwardOff.macsPerSample / 1e6).toFixed(2)} M MACs/sample, ${f(result.feedforwardOff.speedup, 2)}× faster`);
+  const o = result.otherNeuronLoops;
+  if (o) {
+    console.log(`  paper-exact on the ${o.neuronKernels === 'js' ? 'JS neuron loops' : 'WebAssembly kernels'}: ${f(o.secondsPerEpoch)} s/epoch (CPU ${f(o.cpuSecondsPerEpoch)}); this run ${f(o.speedup, 2)}× ${o.speedup >= 1 ? 'faster' : 'slower'}`);
+    console.log(`    per phase (s/epoch): ${Object.entries(o.phaseSecondsPerEpoch).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);
+  }
   console.log(`  the 50×784·784×500 product alone: ${f(result.productGflops, 1)} GFLOP/s`);
 }

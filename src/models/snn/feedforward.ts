@@ -16,11 +16,21 @@
  * Spike-driven mode (§1.6, `drive: "spikes"`): the input is Bernoulli-encoded at every step
  * (a pixel of intensity x spikes with probability x) and each layer is driven by the spikes of
  * the layer below, I = σ̃(spike_{l−1} W_{l−1} + b_l). The relaxations still use analog states.
+ *
+ * Where the WebAssembly SIMD kernels load (src/kernels, the default), the layers run in them
+ * (analog drive, without STP: the paper-exact mode), time as the inner loop for every layer; when
+ * the layer above is narrow (≤ 64 neurons: the output) the kernel also multiplies each step's
+ * activity by W_l as it goes, so the K·B × n stack is never stored; σ̃ of the currents is the
+ * kernel's too. For the same currents the kernel's V, g and spike counts are bit-identical to the
+ * JS loops' and its σ̃ within 3 float32 ulps (src/kernels/index.ts); the phase as a whole agrees
+ * with the JS loops to float32 rounding. `useNeuronKernels('js')` or SELFPROP_NEURON_KERNELS=js
+ * runs the JS loops below.
  */
+import { type NeuronKernels, neuronKernels } from '../../kernels/index.js';
 import { sigmaTilde } from '../../neurons/activation.js';
 import { lifStep, type LifParams } from '../../neurons/lif.js';
 import { stpStep } from '../../neurons/stp.js';
-import { type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
+import { macCounter, type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
 import type { SnnConfig } from './config.js';
 import type { SnnNetwork } from './network.js';
 import type { SnnState } from './state.js';
@@ -213,14 +223,23 @@ export function integrateConstantDrive(
   return spikes;
 }
 
-/** σ̃(z + b) in place, b broadcast over rows. */
-function squashWithBias(z: Float32Array, bias: Float32Array): Float32Array {
+/** σ̃(z + b) in place, b broadcast over rows (σ̃ by the kernels when given). */
+function squashWithBias(z: Float32Array, bias: Float32Array, kernels: NeuronKernels | undefined): Float32Array {
   const n = bias.length;
+  if (kernels) {
+    for (let i = 0; i < z.length; i += n) {
+      for (let j = 0; j < n; j++) z[i + j] += bias[j];
+    }
+    return kernels.sigmaTilde(z);
+  }
   for (let i = 0; i < z.length; i += n) {
     for (let j = 0; j < n; j++) z[i + j] = sigmaTilde(z[i + j] + bias[j]);
   }
   return z;
 }
+
+/** Widest next layer whose drive the LIF kernel computes itself (wider: the stack, then one matMul). */
+const FUSED_PRODUCT_MAX_COLS = 64;
 
 export function feedforwardPhase(
   net: SnnNetwork,
@@ -237,9 +256,12 @@ export function feedforwardPhase(
   const rows = x.rows;
   const states: Matrix[] = [x];
   const spikes: number[] = [0];
+  const kernels = neuronKernels();
 
   // Activity of the layer below at every step (K·rows × n): σ̃(s) in analog mode, 0/1 spikes in spike mode.
   let below: Matrix | undefined;
+  // ... or already its product with the weights (K·rows × n_l), when the kernel computed it.
+  let belowTimesWeights: Float32Array | undefined;
   if (spikeDriven) {
     below = bernoulliInput(x, steps, rng);
     let count = 0;
@@ -252,8 +274,8 @@ export function feedforwardPhase(
     const size = rows * n;
     const constantDrive = k === 1 && !spikeDriven;
     const currents = constantDrive
-      ? squashWithBias(inputDrive.data.slice(), biases[k])
-      : squashWithBias(matMul(below as Matrix, weights[k - 1]).data, biases[k]);
+      ? squashWithBias(inputDrive.data.slice(), biases[k], kernels)
+      : squashWithBias(belowTimesWeights ?? matMul(below as Matrix, weights[k - 1]).data, biases[k], kernels);
     const layer = state.layers[k];
     const lifState = { v: layer.v.subarray(0, size), g: layer.g.subarray(0, size) };
     const { v } = lifState;
@@ -265,13 +287,30 @@ export function feedforwardPhase(
     };
     const params = lifParamsOf(net, k);
     const keepStack = k < layers.length - 1;
-    const stack = keepStack ? new Float32Array(steps * size) : undefined;
     const final = new Float32Array(size);
     let spikeCount = 0;
+    belowTimesWeights = undefined;
 
-    if (constantDrive && !stp) {
+    let stack: Float32Array | undefined;
+    if (kernels && !stp && !spikeDriven) {
+      const fuse = keepStack && layers[k + 1] <= FUSED_PRODUCT_MAX_COLS;
+      const next = fuse ? { weights: weights[k].data, cols: layers[k + 1] } : undefined;
+      const record = { stack: keepStack && !fuse, next };
+      const run = constantDrive
+        ? kernels.lifConstantDrive(currents, lifState, particles, params, rows, steps, final, record)
+        : kernels.lifVaryingDrive(currents, lifState, particles, params, rows, steps, final, record);
+      spikeCount = run.spikes;
+      // a view into the kernel's memory: the next layer's matMul reads it before any other kernel call
+      stack = run.stack;
+      if (run.drive) {
+        belowTimesWeights = run.drive;
+        macCounter.add(steps * size * layers[k + 1]); // what matMul(stack, W) would have counted
+      }
+    } else if (constantDrive && !stp) {
+      stack = keepStack ? new Float32Array(steps * size) : undefined;
       spikeCount = integrateConstantDrive(currents, lifState, particles, params, rows, steps, stack, final);
     } else {
+      stack = keepStack ? new Float32Array(steps * size) : undefined;
       for (let t = 1; t <= steps; t++) {
         const lambda = t / steps;
         let current = constantDrive ? currents : currents.subarray((t - 1) * size, t * size);

@@ -1,9 +1,11 @@
 /**
  * Golden values: the engine's batches against an independent float64 implementation of §1.2–§1.3
  * (test/helpers/reference-snn.ts) on tiny networks, for every rule, over consecutive batches so
- * that the carried state (V, g, particles) is checked too.
+ * that the carried state (V, g, particles) is checked too; on both paths of the neuron loops, the
+ * WebAssembly kernels (the default) and the JS loops.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NeuronKernelMode, useNeuronKernels } from '../../../src/kernels/index.js';
 import { SNN_RULES, type SnnRuleName } from '../../../src/models/snn/config.js';
 import { initNetwork, resolveSnnConfig, type SnnNetwork } from '../../../src/models/snn/network.js';
 import { evaluateBatch, trainBatch } from '../../../src/models/snn/snn.js';
@@ -48,7 +50,10 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-describe('§1 batch against the float64 reference', () => {
+for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch against the float64 reference (neuron loops: ${mode})`, () => {
+  beforeAll(() => useNeuronKernels(mode));
+  afterAll(() => useNeuronKernels('wasm'));
+
   for (const rule of SNN_RULES) {
     it(`3-2-2, rule ${rule}: three batches, weights, biases and particles agree`, () => {
       const { net, state, ref, P, rng } = setup([3, 2, 2], rule, 2);
