@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataFormatError } from '../errors.js';
+import { SBP_ENERGIES } from '../models/energy/config.js';
 import { SNN_RULES } from '../models/snn/config.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
 import { BACKENDS, macCounter, RandomStream, useBackend } from '../tensor/index.js';
@@ -26,7 +27,8 @@ const onOff = (value: string): boolean => {
   return value === 'on';
 };
 
-function readJson(path: string): unknown {
+/** A JSON file's contents; a one-line error naming the file when it is missing or not JSON. */
+export function readJson(path: string): unknown {
   if (!existsSync(path)) throw new DataFormatError(path, 'config file not found');
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
@@ -63,6 +65,25 @@ interface TrainFlags {
   noise?: string;
   stp?: boolean;
   dale?: boolean;
+  sbp?: boolean;
+  sbpEnergy?: string;
+  sleep?: number;
+  wake?: number;
+  theta?: number;
+  beta?: number;
+  epsilon?: number;
+}
+
+/** Flags of one model family only, with the family they belong to. */
+const SNN_ONLY = { rule: '--rule', feedforward: '--feedforward', drive: '--drive', resetEachBatch: '--reset-each-batch', spreadFraction: '--spread-fraction', noise: '--noise', stp: '--stp', dale: '--dale' } as const;
+const SMLP_ONLY = { sbpFraction: '--sbp-fraction', lr: '--lr' } as const;
+const ANN_ONLY = { sbp: '--sbp', sbpEnergy: '--sbp-energy', sleep: '--sleep', wake: '--wake', theta: '--theta', beta: '--beta', epsilon: '--epsilon' } as const;
+const FAMILY = { snn: 'the spiking network (--model snn)', smlp: 'the spiking MLP (--model smlp)', ann: 'the energy ANN (--model ann)' } as const;
+
+function rejectFlags(flags: TrainFlags, only: Readonly<Record<string, string>>, family: keyof typeof FAMILY, model: string): void {
+  for (const [key, flag] of Object.entries(only)) {
+    if (flags[key as keyof TrainFlags] !== undefined) throw new ConfigError(`${flag} applies to ${FAMILY[family]}, not to --model ${model}`);
+  }
 }
 
 /** Config file (or, with --resume, the run's own config.json), overlaid by the flags given. */
@@ -74,22 +95,35 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   const set = (target: Record<string, unknown>, key: string, value: unknown) => {
     if (value !== undefined) target[key] = value;
   };
+  const ann = { ...((base.ann as Record<string, unknown>) ?? {}) };
   const model = flags.model ?? (typeof base.model === 'string' ? base.model : 'snn');
   if (model === 'smlp') {
-    const snnOnly = { rule: '--rule', learningRates: '--learning-rates', feedforward: '--feedforward', drive: '--drive', resetEachBatch: '--reset-each-batch', spreadFraction: '--spread-fraction', noise: '--noise', stp: '--stp', dale: '--dale' } as const;
-    for (const [key, flag] of Object.entries(snnOnly)) {
-      if (flags[key as keyof typeof snnOnly] !== undefined) throw new ConfigError(`${flag} applies to the spiking network (--model snn), not to --model smlp`);
-    }
+    rejectFlags(flags, SNN_ONLY, 'snn', model);
+    rejectFlags(flags, ANN_ONLY, 'ann', model);
+    if (flags.learningRates !== undefined) throw new ConfigError('--learning-rates applies to the spiking network and the energy ANN, not to --model smlp (it takes --lr)');
     set(smlp, 'layers', flags.layers);
+  } else if (model === 'ann') {
+    rejectFlags(flags, SNN_ONLY, 'snn', model);
+    rejectFlags(flags, SMLP_ONLY, 'smlp', model);
+    set(ann, 'layers', flags.layers);
+    set(ann, 'learningRates', flags.learningRates);
+    set(ann, 'sbp', flags.sbp);
+    set(ann, 'sbpEnergy', flags.sbpEnergy);
+    set(ann, 'sleepIterations', flags.sleep);
+    set(ann, 'wakeIterations', flags.wake);
+    set(ann, 'theta', flags.theta);
+    set(ann, 'beta', flags.beta);
+    set(ann, 'epsilon', flags.epsilon);
   } else {
     if (flags.sbpFraction !== undefined) throw new ConfigError('--sbp-fraction applies to the spiking MLP (--model smlp); the SNN\'s spread fraction is --spread-fraction');
     if (flags.lr !== undefined) throw new ConfigError('--lr applies to the spiking MLP (--model smlp); the SNN takes --learning-rates');
+    rejectFlags(flags, ANN_ONLY, 'ann', model);
     set(snn, 'layers', flags.layers);
+    set(snn, 'learningRates', flags.learningRates);
   }
   set(smlp, 'sbpFraction', flags.sbpFraction);
   set(smlp, 'learningRate', flags.lr);
   set(snn, 'rule', flags.rule);
-  set(snn, 'learningRates', flags.learningRates);
   set(snn, 'feedforward', flags.feedforward);
   set(snn, 'drive', flags.drive);
   set(snn, 'resetEachBatch', flags.resetEachBatch);
@@ -97,7 +131,7 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   if (flags.spreadFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.spreadFraction };
   if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
   if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
-  const run: Record<string, unknown> = { ...base, snn, smlp };
+  const run: Record<string, unknown> = { ...base, snn, smlp, ann };
   for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
     set(run, key, flags[key]);
   }
@@ -111,6 +145,7 @@ function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
   return [
     `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}`,
     `train ${pct(m.trainAccuracy)}`,
+    ...(typeof m.validationAccuracy === 'number' ? [`validation ${pct(m.validationAccuracy)}`] : []),
     `${evalName} ${pct(m.testAccuracy)}`,
     ...phonemes,
     ...(m.trainEnergy !== undefined ? [`E ${m.trainEnergy.toFixed(3)}`] : []),
@@ -123,12 +158,30 @@ function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
   ].join(' | ');
 }
 
+/** runs/<name>: <task>-<model>-<rule> (SNN), <task>-smlp-p<fraction>, <task>-ann-sbp-on|off. */
+export function defaultOutName(flags: TrainFlags): string {
+  const task = flags.task ?? 'mnist';
+  if (flags.model === 'smlp') return `${task}-smlp-p${flags.sbpFraction ?? 0}`;
+  if (flags.model === 'ann') return `${task}-ann-sbp-${flags.sbp === false ? 'off' : 'on'}`;
+  return `${task}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`;
+}
+
+function describeRule(config: RunConfig): string {
+  if (config.model === 'smlp') return `pBP + SBP in a fraction ${config.smlp.sbpFraction} of batches`;
+  if (config.model === 'ann') {
+    const a = config.ann;
+    const energy = a.sbp ? `SBP energy E_θ (${a.sbpEnergy}, θ ${a.theta})` : 'standard energy (SBP off)';
+    return `${energy}, N_s ${a.sleepIterations}, N_w ${a.wakeIterations}, ε ${a.epsilon}, β ±${a.beta}, α [${a.learningRates.join(',')}]`;
+  }
+  return `rule ${config.snn.rule}`;
+}
+
 export function registerTrainCommands(program: Command): void {
   program
     .command('train')
     .description('train a model on a task; writes OUT/config.json, OUT/metrics.jsonl, OUT/checkpoint.json and the final weights')
     .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES]))
-    .addOption(new Option('--model <name>', 'model family: snn = §1 spiking network, smlp = §3 spiking MLP (pBP + SBP)').choices([...MODEL_NAMES]))
+    .addOption(new Option('--model <name>', 'model family: snn = §1 spiking network, smlp = §3 spiking MLP (pBP + SBP), ann = §2 energy-based ANN').choices([...MODEL_NAMES]))
     .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
     .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
     .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list; DVS Gesture: the recordings); default: the embedded MNIST default')
@@ -136,7 +189,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
-    .option('--batch-size <n>', 'rows per batch (default, as the paper: SNN MNIST 50, NETtalk 1, DVS Gesture 50; spiking MLP MNIST 100, NETtalk 5)', integer('--batch-size'))
+    .option('--batch-size <n>', 'rows per batch (default, as the paper: SNN MNIST 50, NETtalk 1, DVS Gesture 50; spiking MLP MNIST 100, NETtalk 5; energy ANN MNIST 20, NETtalk 1)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
     .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
@@ -144,7 +197,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--resume', "continue the run in --out from its checkpoint (uses the run's own config; --epochs may extend it)")
     .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)')
     .option('--layers <sizes>', 'layer sizes, input first, e.g. 784,500,10 (2 to 6 layers)', numberList('--layers'))
-    .option('--learning-rates <rates>', 'α per weight matrix, e.g. 0.1,0.05', numberList('--learning-rates'))
+    .option('--learning-rates <rates>', 'SNN and energy ANN: α per weight matrix, e.g. 0.1,0.05', numberList('--learning-rates'))
     .option('--feedforward <on|off>', 'run the LIF feedforward phase (a) (on = paper-exact, §1.6)', onOff)
     .addOption(new Option('--drive <mode>', 'analog (paper-exact) or spike-driven layers (§1.6)').choices(['analog', 'spikes']))
     .option('--reset-each-batch', 'reset V, g and particles at every batch instead of carrying them (§1.6)')
@@ -154,14 +207,21 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--noise <kind>', 'update noise (§1.4)').choices(['none', 'norm', 'poisson']))
     .option('--stp <on|off>', 'short-term plasticity (§1.4)', onOff)
     .option('--dale <on|off>', "Dale's law (§1.4)", onOff)
+    .option('--sbp <on|off>', 'energy ANN: the SBP energy E_θ (on, default) or the standard energy (off) (§2)', onOff)
+    .addOption(new Option('--sbp-energy <form>', 'energy ANN: which E_θ with --sbp on: §2 as written (literal, default) or a corrected reading (see src/models/energy/energy.ts)').choices([...SBP_ENERGIES]))
+    .option('--sleep <n>', 'energy ANN: free-phase iterations N_s (default 20)', integer('--sleep'))
+    .option('--wake <n>', 'energy ANN: nudged-phase iterations N_w (default 4)', integer('--wake'))
+    .option('--theta <t>', 'energy ANN: SBP coefficient θ (default 0.5)', number('--theta'))
+    .option('--beta <b>', 'energy ANN: nudging strength β₀, its sign drawn per batch (default MNIST 0.2, NETtalk 1)', number('--beta'))
+    .option('--epsilon <e>', 'energy ANN: relaxation step ε (default 1)', number('--epsilon'))
     .action(async (flags: TrainFlags) => {
-      const outDir = flags.out ?? join('runs', flags.model === 'smlp' ? `${flags.task ?? 'mnist'}-smlp-p${flags.sbpFraction ?? 0}` : `${flags.task ?? 'mnist'}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`);
+      const outDir = flags.out ?? join('runs', defaultOutName(flags));
       const config = configFromFlags(flags, outDir);
       const task = getTask(config.task);
       const data = await task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
       const layers = modelLayers(config);
-      const rule = config.model === 'smlp' ? `pBP + SBP in a fraction ${config.smlp.sbpFraction} of batches` : `rule ${config.snn.rule}`;
+      const rule = describeRule(config);
       console.log(`selfprop: ${config.model} [${layers.join(',')}], ${rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
       console.log(`  train: ${data.train.description}`);
       console.log(`  ${evalName}: ${data.test.description}`);
@@ -173,7 +233,10 @@ export function registerTrainCommands(program: Command): void {
           outDir,
           resume: flags.resume,
           hooks: {
-            onStart: (s) => s.resumed && console.log(`  resumed after epoch ${s.startEpoch}`),
+            onStart: (s) => {
+              if (s.validationRows > 0) console.log(`  validation: the last ${s.validationRows} training rows, held out (training on the first ${s.trainRows})`);
+              if (s.resumed) console.log(`  resumed after epoch ${s.startEpoch}`);
+            },
             onBatch: (info) => progress.update(info),
             onEpoch: (m) => {
               progress.stop();
@@ -220,7 +283,7 @@ export function registerTrainCommands(program: Command): void {
         const x = { rows, cols: test.inputSize, data: test.inputs.subarray(start * test.inputSize, (start + rows) * test.inputSize) };
         const y = { rows, cols: test.targetSize, data: test.targets.subarray(start * test.targetSize, (start + rows) * test.targetSize) };
         const rowsOf = Int32Array.from({ length: rows }, (_, i) => start + i);
-        outputs.set(ckpt.model.evaluateBatch(x, y, { rng, epochIndex: ckpt.epoch, rows: rowsOf }).output.data, start * test.targetSize);
+        outputs.set(ckpt.model.evaluateBatch(x, y, { rng, epochIndex: ckpt.epoch, rows: rowsOf, split: 'test' }).output.data, start * test.targetSize);
       }
       const rows = Int32Array.from({ length: test.count }, (_, i) => i);
       const scores = task.score(outputs, test, rows);

@@ -11,7 +11,16 @@ export interface BatchContext {
   readonly epochIndex: number;
   /** The dataset row of each batch row (for models that keep per-example state). */
   readonly rows: Int32Array;
+  /** Which dataset the rows index (per-example state is kept per split). */
+  readonly split: Split;
 }
+
+export type Split = 'train' | 'validation' | 'test';
+
+/** Rows of each split, for models that keep per-example state (§2); sizes their state arrays. */
+export type SplitRows = Readonly<Record<Split, number>>;
+
+export const NO_ROWS: SplitRows = { train: 0, validation: 0, test: 0 };
 
 export interface BatchOutcome {
   /** The model's answer, rows × n_out. */

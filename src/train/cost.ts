@@ -17,6 +17,13 @@ export function paperOpsPerSample(layers: number[], rule: SnnRuleName): number {
   return rule === 'sbp' ? ops : ops + layers[0];
 }
 
+/** The energy ANN's (§2) operations per sample: 2(mn + nk), generalised to 2 Σ_k n_k n_{k+1}. */
+export function energyAnnOpsPerSample(layers: readonly number[]): number {
+  let ops = 0;
+  for (let k = 0; k + 1 < layers.length; k++) ops += 2 * layers[k] * layers[k + 1];
+  return ops;
+}
+
 /** Epochs (1-based) until the error first reaches ≤ threshold, or undefined. */
 export function epochsToReach(errors: number[], threshold: number): number | undefined {
   const i = errors.findIndex((e) => e <= threshold);

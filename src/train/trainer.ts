@@ -6,15 +6,15 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset, TaskData } from '../data/dataset.js';
+import { holdOutValidation, type Dataset, type TaskData } from '../data/dataset.js';
 import { ConfigError, DivergenceError, SelfpropError } from '../errors.js';
-import type { BatchOutcome, Model } from '../models/model.js';
+import type { BatchOutcome, Model, Split, SplitRows } from '../models/model.js';
 import { createModel } from '../models/registry.js';
 import { getTask } from '../tasks/registry.js';
 import { allFinite, macCounter, type Matrix, RandomStream, useBackend } from '../tensor/index.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import type { RunConfig } from './run-config.js';
+import { validationRowsFor, type RunConfig } from './run-config.js';
 import { saveWeightsJson, saveWeightsNpy } from './weights-file.js';
 
 export interface EpochMetrics {
@@ -45,7 +45,7 @@ export interface EpochMetrics {
 }
 
 export interface ProgressInfo {
-  phase: 'train' | 'test';
+  phase: Split;
   epoch: number;
   batch: number;
   batches: number;
@@ -54,7 +54,7 @@ export interface ProgressInfo {
 }
 
 export interface TrainingHooks {
-  onStart?(info: { startEpoch: number; epochs: number; trainRows: number; testRows: number; resumed: boolean }): void;
+  onStart?(info: { startEpoch: number; epochs: number; trainRows: number; validationRows: number; testRows: number; resumed: boolean }): void;
   onBatch?(info: ProgressInfo): void;
   onEpoch?(metrics: EpochMetrics): void;
 }
@@ -81,8 +81,14 @@ interface PhaseTotals {
   macs: number;
 }
 
-export async function train(config: RunConfig, data: TaskData, options: TrainingOptions = {}): Promise<TrainingResult> {
+/**
+ * Train `config` on `data`. When the run holds out validation rows (`validationRows`, §2), the last
+ * rows of `data.train` are evaluated every epoch beside the test rows, as `validationAccuracy`.
+ */
+export async function train(config: RunConfig, loaded: TaskData, options: TrainingOptions = {}): Promise<TrainingResult> {
   await useBackend(config.backend);
+  const data = holdOutValidation(loaded, validationRowsFor(config, loaded.train.count));
+  const splitRows: SplitRows = { train: data.train.count, validation: data.validation?.count ?? 0, test: data.test.count };
   const { outDir, hooks = {} } = options;
   const checkpointPath = outDir && join(outDir, 'checkpoint.json');
   const metricsPath = outDir && join(outDir, 'metrics.jsonl');
@@ -96,7 +102,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     throw new SelfpropError(`--resume: no checkpoint at ${checkpointPath ?? '(no output directory)'}`);
   }
   if (resumed && checkpointPath && metricsPath) {
-    const ckpt = loadCheckpoint(checkpointPath);
+    const ckpt = loadCheckpoint(checkpointPath, splitRows);
     const differing = differingField(ckpt.config, config);
     if (differing) {
       throw new ConfigError(`--resume: ${checkpointPath} was made with a different "${differing}"; resume with the run's own config (only epochs may change)`);
@@ -108,7 +114,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     writeFileAtomic(metricsPath, history.map((m) => JSON.stringify(m) + '\n').join(''));
   } else {
     rng = RandomStream.fromSeed(config.seed);
-    model = createModel(config, rng);
+    model = createModel(config, rng, true, splitRows);
     if (outDir && metricsPath) {
       mkdirSync(outDir, { recursive: true });
       writeFileAtomic(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
@@ -118,22 +124,32 @@ export async function train(config: RunConfig, data: TaskData, options: Training
 
   const task = getTask(config.task);
   const opsPerSample = model.paperOpsPerSample();
-  hooks.onStart?.({ startEpoch, epochs: config.epochs, trainRows: data.train.count, testRows: data.test.count, resumed });
+  hooks.onStart?.({ startEpoch, epochs: config.epochs, trainRows: data.train.count, validationRows: splitRows.validation, testRows: data.test.count, resumed });
 
   for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
     const order = config.shuffle ? rng.permutation(data.train.count) : identity(data.train.count);
     const trainTotals = runPhase('train', epoch, data.train, order);
+    const validationTotals = data.validation && runPhase('validation', epoch, data.validation, identity(data.validation.count));
     const testTotals = runPhase('test', epoch, data.test, identity(data.test.count));
+    const validationMetrics = validationTotals
+      ? {
+          validationAccuracy: validationTotals.score,
+          ...prefixed('validation', validationTotals.measures),
+          ...prefixed('validation', validationTotals.extra),
+          validationSeconds: validationTotals.seconds,
+          validationSamples: data.validation?.count,
+        }
+      : {};
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
       trainAccuracy: trainTotals.score,
       testAccuracy: testTotals.score,
       ...prefixed('train', trainTotals.measures),
       ...prefixed('test', testTotals.measures),
-      seconds: trainTotals.seconds + testTotals.seconds,
+      seconds: trainTotals.seconds + testTotals.seconds + (validationTotals?.seconds ?? 0),
       trainSeconds: trainTotals.seconds,
       testSeconds: testTotals.seconds,
-      macs: trainTotals.macs + testTotals.macs,
+      macs: trainTotals.macs + testTotals.macs + (validationTotals?.macs ?? 0),
       trainMacsPerSample: trainTotals.macs / Math.max(1, data.train.count),
       paperOpsPerSample: opsPerSample,
       spikesPerSample: trainTotals.spikes,
@@ -142,10 +158,11 @@ export async function train(config: RunConfig, data: TaskData, options: Training
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       ...prefixed('train', trainTotals.extra),
       ...prefixed('test', testTotals.extra),
+      ...validationMetrics,
     };
     history.push(metrics);
     if (checkpointPath && metricsPath) {
-      saveCheckpoint(checkpointPath, { epoch: epoch + 1, config, model, rngState: rng.state() });
+      saveCheckpoint(checkpointPath, { epoch: epoch + 1, config, model, rngState: rng.state(), rows: splitRows });
       appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
     }
     hooks.onEpoch?.(metrics);
@@ -156,7 +173,7 @@ export async function train(config: RunConfig, data: TaskData, options: Training
   }
   return { model, history };
 
-  function runPhase(phase: 'train' | 'test', epoch: number, dataset: Dataset, order: Int32Array): PhaseTotals {
+  function runPhase(phase: Split, epoch: number, dataset: Dataset, order: Int32Array): PhaseTotals {
     const rowsPerBatch = config.batchSize;
     const batches = Math.ceil(dataset.count / rowsPerBatch);
     const outputs = new Float32Array(dataset.count * dataset.targetSize);
@@ -173,9 +190,9 @@ export async function train(config: RunConfig, data: TaskData, options: Training
       const indices = order.subarray(start, start + rows);
       const xb = gather(dataset.inputs, dataset.inputSize, indices, x);
       const yb = gather(dataset.targets, dataset.targetSize, indices, y);
-      const context = { rng, epochIndex: epoch, rows: indices };
+      const context = { rng, epochIndex: epoch, rows: indices, split: phase };
       const outcome: BatchOutcome = phase === 'train' ? model.trainBatch(xb, yb, context) : model.evaluateBatch(xb, yb, context);
-      checkFinite(phase, epoch, batch, outcome);
+      checkFinite(phase, epoch, batch, outcome, phase === 'test' && batch === batches - 1);
       outputs.set(outcome.output.data, start * dataset.targetSize);
       for (const [name, value] of Object.entries(outcome.measures)) measures[name] = (measures[name] ?? 0) + value * rows;
       outcome.spikes?.forEach((s, k) => (spikes[k] += s));
@@ -194,9 +211,20 @@ export async function train(config: RunConfig, data: TaskData, options: Training
     };
   }
 
-  function checkFinite(phase: string, epoch: number, batch: number, outcome: BatchOutcome): void {
+  /**
+   * After every batch: the outputs, measures and parameters (cheap); the persistent state (which for
+   * the §2 model holds every example's state) only at the epoch's end, before the checkpoint.
+   */
+  function checkFinite(phase: string, epoch: number, batch: number, outcome: BatchOutcome, everything = false): void {
     const measuresFinite = Object.values(outcome.measures).every((v) => Number.isFinite(v));
-    const bad = !allFinite(outcome.output.data) || !measuresFinite ? 'the outputs' : model.checkpointArrays().some((a) => a instanceof Float32Array && !allFinite(a)) ? 'the weights or neuron states' : undefined;
+    const { weights, biases } = model.parameters;
+    const bad = !allFinite(outcome.output.data) || !measuresFinite
+      ? 'the outputs'
+      : weights.some((w) => !allFinite(w.data)) || biases.some((b) => !allFinite(b))
+        ? 'the weights'
+        : everything && model.checkpointArrays().some((a) => a instanceof Float32Array && !allFinite(a))
+          ? 'the neuron states'
+          : undefined;
     if (bad) {
       const kept = checkpointPath && existsSync(checkpointPath) ? `; the last good checkpoint (${checkpointPath}) is intact` : '';
       throw new DivergenceError(`training diverged: NaN/Inf in ${bad} at epoch ${epoch + 1}, ${phase} batch ${batch + 1}${kept}`);
@@ -244,7 +272,8 @@ function prefixed(prefix: string, values: Record<string, number>): Record<string
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k[0].toUpperCase() + k.slice(1), v]));
 }
 
-function readHistory(path: string): EpochMetrics[] {
+/** The epochs logged in a run's metrics.jsonl (empty when there is none). */
+export function readHistory(path: string): EpochMetrics[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')

@@ -171,7 +171,7 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
 
   it('p = 0 is pure pBP bit for bit; p = 1 skips the products through the output weights', () => {
     const { x, y } = batchData(6, 3, B, 14);
-    const context = (seed: number) => ({ rng: RandomStream.fromSeed(seed), epochIndex: 0, rows: new Int32Array(B) });
+    const context = (seed: number) => ({ rng: RandomStream.fromSeed(seed), epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
     const runs = (['pbp', 'sbp'] as const).map((rule) => {
       const p = rule === 'pbp' ? 0 : 1;
       const a = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), RandomStream.fromSeed(5));
@@ -215,8 +215,8 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
     const [ra, rb] = [RandomStream.fromSeed(2), RandomStream.fromSeed(2)];
     const kinds: number[] = [];
     for (let i = 0; i < 6; i++) {
-      kinds.push(a.trainBatch(x, y, { rng: ra, epochIndex: 0, rows: new Int32Array(B) }).measures.sbpBatch);
-      b.trainBatch(x, y, { rng: rb, epochIndex: 0, rows: new Int32Array(B) });
+      kinds.push(a.trainBatch(x, y, { rng: ra, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const }).measures.sbpBatch);
+      b.trainBatch(x, y, { rng: rb, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
     }
     a.checkpointArrays().forEach((arr, i) => expect(arr).toEqual(b.checkpointArrays()[i]));
     expect(kinds).toContain(0);
@@ -227,7 +227,7 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
     const { x, y } = batchData(6, 3, B, 16);
     const model = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: 0.5 }, layers), RandomStream.fromSeed(8));
     const rng = RandomStream.fromSeed(4);
-    const ctx = { rng, epochIndex: 0, rows: new Int32Array(B) };
+    const ctx = { rng, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const };
     model.trainBatchWith(x, y, ctx, 'pbp');
     model.trainBatchWith(x, y, ctx, 'sbp');
     model.evaluateBatch(x, y, ctx);
