@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { SelfpropError } from '../errors.js';
 import { registerDataCommands } from './data-command.js';
+import { registerExperimentCommands, registerReproduceCommands } from './experiment-commands.js';
 import { registerTrainCommands } from './train-command.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerTrainCommands(program);
+  registerExperimentCommands(program);
+  registerReproduceCommands(program);
   registerDataCommands(program);
   return program;
 }

@@ -1,0 +1,89 @@
+/**
+ * One cell of a sweep: a training run with a fixed config, kept in its own directory
+ * `ROOT/cells/<id>/` (config.json, metrics.jsonl, checkpoint.json, weights, and `outcome.json` once
+ * it has finished). A finished cell (outcome.json present: done, or diverged) is never run again; an
+ * interrupted one resumes from its checkpoint, bit-identical to an uninterrupted run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskData } from '../data/dataset.js';
+import { DivergenceError, SelfpropError } from '../errors.js';
+import { getTask } from '../tasks/registry.js';
+import { writeFileAtomic } from '../train/atomic.js';
+import { resolveRunConfig, type RunConfig, type RunConfigInput } from '../train/run-config.js';
+import { readHistory, train, type EpochMetrics, type ProgressInfo } from '../train/trainer.js';
+
+export interface Cell {
+  /** Unique and safe as a directory name, e.g. "ann-mnist-sbp-on-sleep6-wake1-seed1". */
+  readonly id: string;
+  /** The run's config, validated by the one run schema when the cell runs. */
+  readonly config: RunConfigInput;
+  /** What the sweep varies, for tables and figures, e.g. { sbp: 'on', sleep: 6, wake: 1, seed: 1 }. */
+  readonly labels: Readonly<Record<string, string | number>>;
+}
+
+export interface CellOutcome {
+  readonly id: string;
+  readonly status: 'done' | 'failed';
+  /** One entry per finished epoch (metrics.jsonl). */
+  readonly history: EpochMetrics[];
+  /** Why a failed cell failed (one line). */
+  readonly error?: string;
+  /** Wall seconds of the cell's own run (0 when it was already finished). */
+  readonly seconds: number;
+}
+
+export const cellDir = (root: string, id: string): string => join(root, 'cells', id);
+const outcomePath = (root: string, id: string): string => join(cellDir(root, id), 'outcome.json');
+
+/** The outcome of a finished cell, or undefined when it has not finished. */
+export function finishedOutcome(root: string, id: string): CellOutcome | undefined {
+  const path = outcomePath(root, id);
+  if (!existsSync(path)) return undefined;
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as { status: 'done' | 'failed'; error?: string; seconds?: number };
+  return { id, status: stored.status, error: stored.error, seconds: stored.seconds ?? 0, history: readHistory(join(cellDir(root, id), 'metrics.jsonl')) };
+}
+
+/** Loads each task's data once per process (a worker runs many cells on the same data). */
+export class DataCache {
+  private readonly entries = new Map<string, Promise<TaskData>>();
+
+  load(config: RunConfig): Promise<TaskData> {
+    const key = JSON.stringify([config.task, config.data, config.split, config.trainLimit, config.testLimit]);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = Promise.resolve(getTask(config.task).load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split));
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+}
+
+/**
+ * Run a cell to the end (or return its stored outcome). An error a user or the data can cause
+ * (a diverging run, a bad config) makes a failed outcome; anything else propagates.
+ */
+export async function runCell(cell: Cell, root: string, cache: DataCache, onBatch?: (info: ProgressInfo) => void): Promise<CellOutcome> {
+  const finished = finishedOutcome(root, cell.id);
+  if (finished) return finished;
+  const dir = cellDir(root, cell.id);
+  const started = performance.now();
+  try {
+    const config = resolveRunConfig(cell.config, `cell ${cell.id}`);
+    const data = await cache.load(config);
+    const resume = existsSync(join(dir, 'checkpoint.json'));
+    const { history } = await train(config, data, { outDir: dir, resume, hooks: { onBatch } });
+    const seconds = (performance.now() - started) / 1000;
+    writeFileAtomic(outcomePath(root, cell.id), JSON.stringify({ status: 'done', seconds, labels: cell.labels }) + '\n');
+    return { id: cell.id, status: 'done', history, seconds };
+  } catch (err) {
+    if (!(err instanceof SelfpropError)) throw err;
+    const seconds = (performance.now() - started) / 1000;
+    // A diverging run diverges again: it is finished. Other errors (data, config) are not stored,
+    // so the cell runs again once they are fixed.
+    if (err instanceof DivergenceError) {
+      writeFileAtomic(outcomePath(root, cell.id), JSON.stringify({ status: 'failed', error: err.message, seconds, labels: cell.labels }) + '\n');
+    }
+    return { id: cell.id, status: 'failed', error: err.message, seconds, history: readHistory(join(dir, 'metrics.jsonl')) };
+  }
+}
