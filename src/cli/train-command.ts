@@ -45,6 +45,7 @@ interface TrainFlags {
   data?: string;
   split?: string;
   trainLimit?: number;
+  validationRows?: number;
   testLimit?: number;
   seed?: number;
   batchSize?: number;
@@ -132,7 +133,7 @@ export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
   if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
   if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
   const run: Record<string, unknown> = { ...base, snn, smlp, ann };
-  for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
+  for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'validationRows', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
     set(run, key, flags[key]);
   }
   return resolveRunConfig(run, flags.config ?? 'command line');
@@ -188,6 +189,7 @@ export function registerTrainCommands(program: Command): void {
     .addOption(new Option('--split <kind>', "NETtalk: the paper's window split or the full corpus split by word").choices(['paper', 'full']))
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
+    .option('--validation-rows <n>', 'hold out the last N training rows, evaluated every epoch (default: energy ANN on MNIST the last sixth, the paper\'s 10,000; else 0)', integer('--validation-rows'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
     .option('--batch-size <n>', 'rows per batch (default, as the paper: SNN MNIST 50, NETtalk 1, DVS Gesture 50; spiking MLP MNIST 100, NETtalk 5; energy ANN MNIST 20, NETtalk 1)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')

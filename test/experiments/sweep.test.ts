@@ -3,22 +3,16 @@
  * shards split the cells, diverging cells are recorded as failed, and the reports (grid, curve,
  * reproduce) are written from finished cells.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cellDir, finishedOutcome, type Cell } from '../../src/experiments/cell.js';
 import { parseShard, readManifest, runSweep, shardCells } from '../../src/experiments/sweep.js';
 import { ConfigError } from '../../src/errors.js';
 import { writeReproduceReport } from '../../src/experiments/reproduce-report.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'selfprop-sweep-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('sweep');
 
 /** A small §1 network on 100 embedded digits: a cell takes well under a second. */
 const snnCell = (variant: string, seed: number, extra: Record<string, unknown> = {}): Cell => ({

@@ -2,10 +2,9 @@
  * The training loop end to end on a small MNIST-shaped task the test builds itself: determinism,
  * resume equivalence, atomic outputs, divergence handling, no tensor leak, cpu/wasm agreement.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Dataset, TaskData } from '../../src/data/dataset.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist.js';
 import { DivergenceError } from '../../src/errors.js';
@@ -15,14 +14,9 @@ import { readNpy } from '../../src/train/npy.js';
 import { resolveRunConfig, type RunConfigInput } from '../../src/train/run-config.js';
 import { train } from '../../src/train/trainer.js';
 import { expectAllClose } from '../helpers/matchers.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'selfprop-train-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('train');
 
 /** Two blob classes in 16 inputs: learnable in an epoch or two. */
 function toyData(count: number, seed: number): Dataset {

@@ -4,10 +4,9 @@
  * equivalence through the trainer (all three splits), no tensor leak, real learning on digits for
  * SBP off and on, and the CLI's flags and refusals.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultOutName } from '../../../src/cli/train-command.js';
 import { runCli } from '../../../src/cli/program.js';
 import type { Dataset, TaskData } from '../../../src/data/dataset.js';
@@ -18,14 +17,9 @@ import type { BatchContext, Split } from '../../../src/models/model.js';
 import { liveTensors, type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
 import { resolveRunConfig, type RunConfigInput } from '../../../src/train/run-config.js';
 import { train } from '../../../src/train/trainer.js';
+import { tempDirs } from '../../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'selfprop-ann-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirs('ann');
 beforeAll(async () => {
   await useBackend('wasm');
 });
