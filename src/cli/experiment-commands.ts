@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { finishedOutcome, type Cell, type CellOutcome } from '../experiments/cell.js';
+import { finishedOutcome, finishedWithConfig, type Cell, type CellOutcome } from '../experiments/cell.js';
 import { curveCells, PAPER_CURVE_FRACTIONS } from '../experiments/curve.js';
 import { gridCells, PAPER_GRID_ITERATIONS } from '../experiments/grid.js';
 import { parseShard, runSweep, shardCells, type Shard } from '../experiments/sweep.js';
@@ -84,7 +84,7 @@ export async function runSweepCommand(
 ): Promise<void> {
   const shard: Shard | undefined = flags.shard ? parseShard(flags.shard) : undefined;
   const mine = shardCells(cells, shard);
-  const done = mine.filter((c) => finishedOutcome(root, c.id)).length;
+  const done = mine.filter((c) => finishedWithConfig(root, c)).length;
   console.log(`selfprop ${name}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} cells` : ''}, ${done} already finished; output ${root}`);
   const progress = new SweepProgress(mine.length, done);
   try {

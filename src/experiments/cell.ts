@@ -7,11 +7,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskData } from '../data/dataset.js';
-import { DivergenceError, SelfpropError } from '../errors.js';
+import { ConfigError, DivergenceError, SelfpropError } from '../errors.js';
 import { getTask } from '../tasks/registry.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { resolveRunConfig, type RunConfig, type RunConfigInput } from '../train/run-config.js';
-import { readHistory, train, type EpochMetrics, type ProgressInfo } from '../train/trainer.js';
+import { differingField, readHistory, train, type EpochMetrics, type ProgressInfo } from '../train/trainer.js';
 
 export interface Cell {
   /** Unique and safe as a directory name, e.g. "ann-mnist-sbp-on-sleep6-wake1-seed1". */
@@ -35,6 +35,24 @@ export interface CellOutcome {
 
 export const cellDir = (root: string, id: string): string => join(root, 'cells', id);
 const outcomePath = (root: string, id: string): string => join(cellDir(root, id), 'outcome.json');
+
+/**
+ * The stored outcome of `cell` if it has finished with this very config; undefined when it still
+ * has to run (not started, interrupted, or asked now for more epochs than it ran: it then resumes
+ * from its checkpoint). A directory made with another config is an error, never silently reused.
+ */
+export function finishedWithConfig(root: string, cell: Cell): CellOutcome | undefined {
+  const dir = cellDir(root, cell.id);
+  const storedPath = join(dir, 'config.json');
+  if (!existsSync(storedPath)) return finishedOutcome(root, cell.id);
+  const stored = resolveRunConfig(JSON.parse(readFileSync(storedPath, 'utf8')), storedPath);
+  const wanted = resolveRunConfig(cell.config, `cell ${cell.id}`);
+  const field = differingField(stored, wanted);
+  if (field) throw new ConfigError(`${dir} was run with a different "${field}" than this sweep asks for; use another --out, or remove that cell's directory`);
+  const outcome = finishedOutcome(root, cell.id);
+  if (outcome?.status === 'done' && outcome.history.length < wanted.epochs) return undefined;
+  return outcome;
+}
 
 /** The outcome of a finished cell, or undefined when it has not finished. */
 export function finishedOutcome(root: string, id: string): CellOutcome | undefined {
@@ -64,7 +82,7 @@ export class DataCache {
  * (a diverging run, a bad config) makes a failed outcome; anything else propagates.
  */
 export async function runCell(cell: Cell, root: string, cache: DataCache, onBatch?: (info: ProgressInfo) => void): Promise<CellOutcome> {
-  const finished = finishedOutcome(root, cell.id);
+  const finished = finishedWithConfig(root, cell);
   if (finished) return finished;
   const dir = cellDir(root, cell.id);
   const started = performance.now();

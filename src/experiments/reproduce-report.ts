@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { barChart, lineChart, type Bar } from '../plot/charts.js';
+import { barChart, lineChart, multiPanel, type Bar } from '../plot/charts.js';
 import { writeFigure } from '../plot/render.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { resolveRunConfig } from '../train/run-config.js';
@@ -129,7 +129,12 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
       }
     }
   }
-  if (bars.length) md.push('## Accuracy and cost', '', await figure('accuracy-bars', barChart({ title: 'final accuracy per experiment (mean ± std over seeds)', yTitle: 'accuracy (%)', bars })), '');
+  if (bars.length) {
+    // One panel per set: its variants side by side (one shared chart would give every set a slot for every variant).
+    const sets = [...new Set(bars.map((b) => b.group))];
+    const panels = sets.map((set) => barChart({ title: set, yTitle: 'accuracy (%)', bars: bars.filter((b) => b.group === set) }));
+    md.push('## Accuracy and cost', '', await figure('accuracy-bars', multiPanel(panels, 4, 'final accuracy per experiment (mean ± std over seeds)')), '');
+  }
   if (costBars.length) md.push(await figure('cost-bars', barChart({ title: '§4 cost with and without SBP (operations per sample × epochs to threshold)', yTitle: '§4 cost', bars: costBars })), '');
 
   for (const g of groups) {

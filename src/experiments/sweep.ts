@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import type { ProgressInfo } from '../train/trainer.js';
-import { DataCache, finishedOutcome, runCell, type Cell, type CellOutcome } from './cell.js';
+import { DataCache, finishedOutcome, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
 
 export interface Shard {
   /** 1-based. */
@@ -92,7 +92,7 @@ export async function runSweep(name: string, cells: readonly Cell[], root: strin
   const outcomes = new Map<string, CellOutcome>();
   const pending: Cell[] = [];
   for (const cell of mine) {
-    const done = finishedOutcome(root, cell.id);
+    const done = finishedWithConfig(root, cell);
     if (done) outcomes.set(cell.id, done);
     else pending.push(cell);
   }

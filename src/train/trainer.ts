@@ -233,7 +233,7 @@ export async function train(config: RunConfig, loaded: TaskData, options: Traini
 }
 
 /** The first top-level field (other than epochs) in which two configs differ. */
-function differingField(a: RunConfig, b: RunConfig): string | undefined {
+export function differingField(a: RunConfig, b: RunConfig): string | undefined {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
     if (key === 'epochs') continue;

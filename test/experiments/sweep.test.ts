@@ -78,6 +78,15 @@ describe('runSweep (in this thread)', () => {
     expect(finishedOutcome(root, diverging.id)!.status).toBe('failed');
   });
 
+  it('a finished cell asked for more epochs continues; one asked for another config is an error', async () => {
+    const root = tempDir();
+    const cell = snnCell('sbp', 5);
+    await runSweep('reproduce', [cell], root, { executor: 'inline' });
+    const longer = await runSweep('reproduce', [{ ...cell, config: { ...cell.config, epochs: 3 } }], root, { executor: 'inline' });
+    expect(longer.get(cell.id)!.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    await expect(runSweep('reproduce', [{ ...cell, config: { ...cell.config, epochs: 3, trainLimit: 80 } }], root, { executor: 'inline' })).rejects.toThrow(/different "trainLimit"/);
+  });
+
   it('rejects two cells with one id', async () => {
     await expect(runSweep('reproduce', [snnCell('sbp', 1), snnCell('sbp', 1)], tempDir(), { executor: 'inline' })).rejects.toThrow(/two cells/);
   });
