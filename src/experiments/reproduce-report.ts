@@ -93,6 +93,8 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
       return `| ${j.claim.what} | ${paper} | ${ours} | ${j.ours.n} | ${j.verdict} | ${gap} | ${j.claim.note ?? ''} |`;
     }),
     '',
+    'Columns of the sections below: final and best = the judged curve (validation rows where the run held some out, else test); s / epoch = training seconds, which share the machine with the other worker threads; peak MiB = the resident memory of the whole process, all worker threads together.',
+    '',
     'Where our specification departs from the reference (ALGORITHMS.md §1.6, §3.1): the SNN runs in the paper-exact mode (state carried across batches, analog drive, batches in order); DvsGesture is classified per recording segment, not per frame; the spiking MLP\'s SBP batches do not run the backward pass through the output weights at all, use the layer input of every time step and keep the output biases learning; the energy ANN uses the SBP energy exactly as §2 writes it.',
     '',
   ];
@@ -146,7 +148,7 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
       continue;
     }
     md.push(
-      '| variant | final (%) | best (%) | official test (%) | MACs / training sample | §4 ops / sample | s / epoch | peak MiB | runs |',
+      '| variant | final (%) | best (%) | official test (%) | MACs / training sample | §4 ops / sample | s / epoch | peak MiB (process) | runs |',
       '|---|---|---|---|---|---|---|---|---|',
     );
     const series = [];

@@ -5,33 +5,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Dataset, TaskData } from '../../src/data/dataset.js';
+import type { TaskData } from '../../src/data/dataset.js';
 import { loadEmbeddedMnist } from '../../src/data/mnist.js';
 import { DivergenceError } from '../../src/errors.js';
-import { liveTensors, RandomStream, useBackend } from '../../src/tensor/index.js';
+import { liveTensors, useBackend } from '../../src/tensor/index.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { readNpy } from '../../src/train/npy.js';
 import { resolveRunConfig, type RunConfigInput } from '../../src/train/run-config.js';
 import { train } from '../../src/train/trainer.js';
 import { expectAllClose } from '../helpers/matchers.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
+import { toyData } from '../helpers/toy-data.js';
 
 const tempDir = tempDirs('train');
 
-/** Two blob classes in 16 inputs: learnable in an epoch or two. */
-function toyData(count: number, seed: number): Dataset {
-  const rng = RandomStream.fromSeed(seed);
-  const inputs = new Float32Array(count * 16);
-  const targets = new Float32Array(count * 2);
-  const labels = new Uint8Array(count);
-  for (let r = 0; r < count; r++) {
-    const c = r % 2;
-    labels[r] = c;
-    targets[r * 2 + c] = 1;
-    for (let j = 0; j < 16; j++) inputs[r * 16 + j] = Math.min(1, Math.max(0, (j < 8 === (c === 0) ? 0.8 : 0.1) + 0.2 * (rng.uniform() - 0.5)));
-  }
-  return { description: 'toy', count, inputSize: 16, targetSize: 2, inputs, targets, labels };
-}
 const data: TaskData = { train: toyData(40, 1), test: toyData(20, 2), evalKind: 'test' };
 
 const config = (extra: RunConfigInput = {}) =>

@@ -18,26 +18,13 @@ import { liveTensors, type Matrix, RandomStream, useBackend } from '../../../src
 import { resolveRunConfig, type RunConfigInput } from '../../../src/train/run-config.js';
 import { train } from '../../../src/train/trainer.js';
 import { tempDirs } from '../../helpers/temp-dirs.js';
+import { toyData } from '../../helpers/toy-data.js';
 
 const tempDir = tempDirs('ann');
 beforeAll(async () => {
   await useBackend('wasm');
 });
 
-/** Two blob classes in 16 inputs. */
-function toyData(count: number, seed: number): Dataset {
-  const rng = RandomStream.fromSeed(seed);
-  const inputs = new Float32Array(count * 16);
-  const targets = new Float32Array(count * 2);
-  const labels = new Uint8Array(count);
-  for (let r = 0; r < count; r++) {
-    const c = r % 2;
-    labels[r] = c;
-    targets[r * 2 + c] = 1;
-    for (let j = 0; j < 16; j++) inputs[r * 16 + j] = Math.min(1, Math.max(0, (j < 8 === (c === 0) ? 0.8 : 0.1) + 0.2 * (rng.uniform() - 0.5)));
-  }
-  return { description: 'toy', count, inputSize: 16, targetSize: 2, inputs, targets, labels };
-}
 const data: TaskData = { train: toyData(48, 1), test: toyData(20, 2), evalKind: 'test' };
 
 const config = (extra: RunConfigInput = {}, ann: Record<string, unknown> = {}) =>
