@@ -25,6 +25,7 @@
  * So trained weights differ between the paths by float noise; each path alone is deterministic.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { LifParams } from '../neurons/lif.js';
 import { fileURLToPath } from 'node:url';
 
 export type NeuronKernelMode = 'wasm' | 'js';
@@ -70,16 +71,16 @@ export interface SbpFactors {
   readonly c5?: Float64Array;
 }
 
-/** Per-neuron LIF constants as the kernel takes them (the fields of neurons/lif.ts's LifParams). */
-export interface LifKernelParams {
-  readonly dtMs: number;
-  readonly tauMMs: number;
-  readonly vLeak: number;
-  readonly vTh: number;
-  readonly vReset: number;
-  readonly vRev: Float32Array;
-  readonly tauSynMs: Float32Array;
-  readonly gLeak: Float32Array;
+/** What a LIF kernel call records besides the final state (see lifConstantDrive). */
+export interface LifRecord {
+  readonly stack?: boolean;
+  readonly next?: { readonly weights: Float32Array; readonly cols: number };
+}
+
+export interface LifResult {
+  readonly spikes: number;
+  readonly stack: Float32Array | undefined;
+  readonly drive: Float32Array | undefined;
 }
 
 /** Bytes every buffer is padded by: the LIF kernel reads up to 8 float64 past an array's end. */
@@ -151,12 +152,12 @@ export class NeuronKernels {
     current: Float32Array,
     state: { v: Float32Array; g: Float32Array },
     particles: Float32Array,
-    params: LifKernelParams,
+    params: LifParams,
     rows: number,
     steps: number,
     final: Float32Array,
-    record: { stack?: boolean; next?: { weights: Float32Array; cols: number } } = {},
-  ): { spikes: number; stack: Float32Array | undefined; drive: Float32Array | undefined } {
+    record: LifRecord = {},
+  ): LifResult {
     return this.lif(current, false, state, particles, params, rows, steps, final, record);
   }
 
@@ -168,12 +169,12 @@ export class NeuronKernels {
     currents: Float32Array,
     state: { v: Float32Array; g: Float32Array },
     particles: Float32Array,
-    params: LifKernelParams,
+    params: LifParams,
     rows: number,
     steps: number,
     final: Float32Array,
-    record: { stack?: boolean; next?: { weights: Float32Array; cols: number } } = {},
-  ): { spikes: number; stack: Float32Array | undefined; drive: Float32Array | undefined } {
+    record: LifRecord = {},
+  ): LifResult {
     return this.lif(currents, true, state, particles, params, rows, steps, final, record);
   }
 
@@ -182,12 +183,12 @@ export class NeuronKernels {
     varying: boolean,
     state: { v: Float32Array; g: Float32Array },
     particles: Float32Array,
-    params: LifKernelParams,
+    params: LifParams,
     rows: number,
     steps: number,
     final: Float32Array,
-    record: { stack?: boolean; next?: { weights: Float32Array; cols: number } },
-  ): { spikes: number; stack: Float32Array | undefined; drive: Float32Array | undefined } {
+    record: LifRecord,
+  ): LifResult {
     const n = params.vRev.length;
     const size = rows * n;
     const checks = [['v', state.v, size], ['g', state.g, size], ['particles', particles, size], ['final', final, size], ['current', current, varying ? steps * size : size]] as const;
