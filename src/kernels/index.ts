@@ -26,6 +26,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { LifParams } from '../neurons/lif.js';
+import type { SbpFactors, SbpSums } from '../plasticity/sbp.js';
 import { fileURLToPath } from 'node:url';
 
 export type NeuronKernelMode = 'wasm' | 'js';
@@ -56,21 +57,6 @@ interface KernelExports {
 }
 
 /** Row sums of D⁺ and |D⁻| and column sums of |D⁻| (float64), from which SBP's spread factors come. */
-export interface SbpSums {
-  readonly ltpRow: Float64Array;
-  readonly ltdRowAbs: Float64Array;
-  readonly ltdColAbs: Float64Array;
-}
-
-/** SBP's spread factors (plasticity/sbp.ts): a₁, a₂ per presynaptic neuron, c₃ (and c₄, c₅ for hidden matrices) per postsynaptic one. */
-export interface SbpFactors {
-  readonly a1: Float64Array;
-  readonly a2: Float64Array;
-  readonly c3: Float64Array;
-  readonly c4?: Float64Array;
-  readonly c5?: Float64Array;
-}
-
 /** What a LIF kernel call records besides the final state (see lifConstantDrive). */
 export interface LifRecord {
   readonly stack?: boolean;

@@ -18,6 +18,22 @@
 import { matMul } from '../tensor/index.js';
 import { difference, type RuleInput, type RuleOutput, type SbpTrace } from './rule.js';
 
+/** The sums of D that the spread factors are made of: rowsum(D⁺), |rowsum(D⁻)|, |colsum(D⁻)|. */
+export interface SbpSums {
+  readonly ltpRow: Float64Array;
+  readonly ltdRowAbs: Float64Array;
+  readonly ltdColAbs: Float64Array;
+}
+
+/** The spread factors: a₁, a₂ per presynaptic neuron, c₃ (and c₄, c₅ for hidden matrices) per postsynaptic one. */
+export interface SbpFactors {
+  readonly a1: Float64Array;
+  readonly a2: Float64Array;
+  readonly c3: Float64Array;
+  readonly c4?: Float64Array;
+  readonly c5?: Float64Array;
+}
+
 export interface SbpParams {
   readonly range: number;
   readonly fraction: number;
@@ -43,6 +59,26 @@ export function spreadFactors(v: Float64Array, lambda: number, p: SbpParams): Fl
   const n = normalizeBySum(scaled);
   for (let i = 0; i < n.length; i++) n[i] = 1 + lambda * p.fraction * n[i];
   return n;
+}
+
+/**
+ * Components 1–5's factors from the sums of D, and the trace the matrix below needs:
+ * rowsum(P1) = a₁·rowsum(D⁺), rowsum(P2) = a₂·rowsum(D⁻). c₄ and c₅ only for a hidden matrix
+ * (`above` = the trace of the matrix above it).
+ */
+export function sbpSpread(sums: SbpSums, p: SbpParams, above?: SbpTrace): { factors: SbpFactors; trace: SbpTrace } {
+  const { ltpRow, ltdRowAbs, ltdColAbs } = sums;
+  const a1 = spreadFactors(ltpRow, p.lambdaPre, p); // presynaptic lateral LTP
+  const a2 = spreadFactors(ltdRowAbs, p.lambdaPre, p); // presynaptic lateral LTD
+  const c3 = spreadFactors(ltdColAbs, p.lambdaPost, p); // postsynaptic lateral LTD
+  const trace: SbpTrace = {
+    ltpRowSums: ltpRow.map((s, i) => a1[i] * s),
+    ltdRowSums: ltdRowAbs.map((s, i) => -a2[i] * s),
+  };
+  if (!above) return { factors: { a1, a2, c3 }, trace };
+  const c4 = spreadFactors(above.ltpRowSums, p.lambdaBp, p); // back LTP
+  const c5 = spreadFactors(above.ltdRowSums, p.lambdaBp, p); // back LTD
+  return { factors: { a1, a2, c3, c4, c5 }, trace };
 }
 
 /** D = s⁰_{m−1}ᵀ (s⁺_m − s⁰_m) / (βB). */
@@ -81,18 +117,12 @@ export function selfBackpropagation(input: RuleInput): RuleOutput {
     ltpRow[i] = pos;
     ltdRowAbs[i] = Math.abs(neg);
   }
-  const a1 = spreadFactors(ltpRow, p.lambdaPre, p); // presynaptic lateral LTP
-  const a2 = spreadFactors(ltdRowAbs, p.lambdaPre, p); // presynaptic lateral LTD
-  const c3 = spreadFactors(ltdColAbs, p.lambdaPost, p); // postsynaptic lateral LTD
-
-  // Trace for the matrix below: rowsum(P1) = a₁·rowsum(D⁺), rowsum(P2) = a₂·rowsum(D⁻).
-  const trace: SbpTrace = {
-    ltpRowSums: ltpRow.map((s, i) => a1[i] * s),
-    ltdRowSums: ltdRowAbs.map((s, i) => -a2[i] * s),
-  };
+  const hidden = !input.feedsOutput && input.above !== undefined;
+  const { factors, trace } = sbpSpread({ ltpRow, ltdRowAbs, ltdColAbs }, p, hidden ? input.above : undefined);
+  const { a1, a2, c3, c4, c5 } = factors;
 
   const delta = D; // overwritten in place, entry by entry
-  if (input.feedsOutput || !input.above) {
+  if (!c4 || !c5) {
     for (let i = 0; i < nPre; i++) {
       const base = i * nPost;
       for (let j = 0; j < nPost; j++) {
@@ -101,8 +131,6 @@ export function selfBackpropagation(input: RuleInput): RuleOutput {
       }
     }
   } else {
-    const c4 = spreadFactors(input.above.ltpRowSums, p.lambdaBp, p); // back LTP
-    const c5 = spreadFactors(input.above.ltdRowSums, p.lambdaBp, p); // back LTD
     for (let i = 0; i < nPre; i++) {
       const base = i * nPost;
       for (let j = 0; j < nPost; j++) {

@@ -9,12 +9,12 @@
  * or Dale's law, the update itself) run in them: the same float64 arithmetic in the same order as
  * plasticity/sbp.ts and the loop below, so the weights are bit-identical either way (a test checks).
  */
-import { type NeuronKernels, neuronKernels, type SbpFactors, type SbpSums } from '../../kernels/index.js';
+import { type NeuronKernels, neuronKernels } from '../../kernels/index.js';
 import { daleUpdate } from '../../plasticity/dale.js';
 import { applyUpdateNoise } from '../../plasticity/noise.js';
 import { PLASTICITY_RULES } from '../../plasticity/registry.js';
 import { difference, type RuleInput, type RuleOutput, type SbpTrace } from '../../plasticity/rule.js';
-import { selfBackpropagation, spreadFactors } from '../../plasticity/sbp.js';
+import { type SbpSums, sbpSpread, selfBackpropagation } from '../../plasticity/sbp.js';
 import { type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
 import type { SnnNetwork } from './network.js';
 
@@ -80,15 +80,13 @@ function sbpInKernels(kernels: NeuronKernels, input: RuleInput, update?: { weigh
   const nPost = postFree.cols;
   const hidden = !input.feedsOutput && above !== undefined;
   const product = matMul(preFree, difference(postNudged, postFree), { transposeA: true }).data; // βB·D, as sbpBaseChange
-  let trace: SbpTrace = { ltpRowSums: new Float64Array(0), ltdRowSums: new Float64Array(0) };
-  const spread = ({ ltpRow, ltdRowAbs, ltdColAbs }: SbpSums): SbpFactors => {
-    const a1 = spreadFactors(ltpRow, p.lambdaPre, p);
-    const a2 = spreadFactors(ltdRowAbs, p.lambdaPre, p);
-    const c3 = spreadFactors(ltdColAbs, p.lambdaPost, p);
-    trace = { ltpRowSums: ltpRow.map((s, i) => a1[i] * s), ltdRowSums: ltdRowAbs.map((s, i) => -a2[i] * s) };
-    if (!hidden || !above) return { a1, a2, c3 };
-    return { a1, a2, c3, c4: spreadFactors(above.ltpRowSums, p.lambdaBp, p), c5: spreadFactors(above.ltdRowSums, p.lambdaBp, p) };
+  let trace: SbpTrace | undefined;
+  const spread = (sums: SbpSums) => {
+    const out = sbpSpread(sums, p, hidden ? above : undefined);
+    trace = out.trace;
+    return out.factors;
   };
   kernels.selfBackpropagation(product, nPre, nPost, 1 / (beta * preFree.rows), hidden, spread, update);
+  if (!trace) throw new Error('SBP kernel returned without computing the spread factors');
   return { delta: update ? { rows: 0, cols: 0, data: new Float32Array(0) } : { rows: nPre, cols: nPost, data: product }, trace };
 }
