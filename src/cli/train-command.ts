@@ -151,6 +151,7 @@ function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
     ...phonemes,
     ...(m.trainEnergy !== undefined ? [`E ${m.trainEnergy.toFixed(3)}`] : []),
     ...(m.trainCost !== undefined ? [`C ${m.trainCost.toFixed(4)}`] : []),
+    ...(typeof m.trainHiddenActivity === 'number' ? [`|s_hidden| ${m.trainHiddenActivity.toFixed(3)}`] : []),
     ...(typeof m.trainLoss === 'number' ? [`loss ${m.trainLoss.toFixed(4)}`] : []),
     ...(typeof m.trainBackwardMacs === 'number' ? [`backward ${m.trainBackwardMacs.toExponential(3)} MACs/sample`] : []),
     `${m.macs.toExponential(3)} MACs`,

@@ -26,6 +26,9 @@ export interface EpochMetrics {
   trainCost?: number;
   testEnergy?: number;
   testCost?: number;
+  /** SNN: mean |s⁰| of the hidden neurons (σ̃ is nearly linear while it is small). */
+  trainHiddenActivity?: number;
+  testHiddenActivity?: number;
   /** Wall seconds of the epoch: training plus evaluation. */
   seconds: number;
   trainSeconds: number;

@@ -2,6 +2,9 @@
  * Per-batch measures, §1.5, at the free state s⁰ (before the weight update), averaged over rows:
  *   Hopfield energy E = Σ_l ½|s_l|² − Σ_l s_l·b_l − Σ_l (s_l W_l)·s_{l+1}   (input layer included)
  *   cost C = |s_L − y|²
+ *   hidden activity = mean |s⁰_l| over the hidden neurons (l = 2..L−1; 0 without hidden layers):
+ *     σ̃ is close to linear (σ̃(z) ≈ z/2) for |z| ≪ 1, so a small value says the hidden layers
+ *     still compute an almost linear function of the input.
  */
 import { type Matrix, matMul } from '../../tensor/index.js';
 import type { SnnNetwork } from './network.js';
@@ -32,4 +35,15 @@ export function squaredCost(output: Matrix, target: Matrix): number {
     total += d * d;
   }
   return total / output.rows;
+}
+
+export function hiddenActivity(states: Matrix[]): number {
+  let total = 0;
+  let count = 0;
+  for (let k = 1; k < states.length - 1; k++) {
+    const s = states[k].data;
+    for (let i = 0; i < s.length; i++) total += Math.abs(s[i]);
+    count += s.length;
+  }
+  return count === 0 ? 0 : total / count;
 }

@@ -4,13 +4,13 @@
  *   → (c) nudged relaxation from s⁺ = s⁰ → (d) biases → (e) weights by the rule.
  * Testing runs (a) and (b) only; prediction = argmax s⁰_L (§1.5). Both carry the persistent
  * state along (paper-exact) unless `resetEachBatch` is set. The outcome's measures are the Hopfield
- * energy E at s⁰ and the cost C = |s⁰_L − y|², means over rows (§1.5).
+ * energy E at s⁰, the cost C = |s⁰_L − y|² (§1.5) and the hidden layers' mean |s⁰|, means over rows.
  */
 import { copyMatrix, type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
 import type { BatchOutcome } from '../model.js';
 import { feedforwardPhase } from './feedforward.js';
 import { updateBiases, updateWeights } from './learning.js';
-import { hopfieldEnergy, squaredCost } from './measures.js';
+import { hiddenActivity, hopfieldEnergy, squaredCost } from './measures.js';
 import type { SnnNetwork } from './network.js';
 import { relax } from './relaxation.js';
 import { resetState, type SnnState } from './state.js';
@@ -59,7 +59,7 @@ function measure(net: SnnNetwork, free: FreeStates, y: Matrix): BatchOutcome {
   const output = free.states[free.states.length - 1];
   return {
     output: copyMatrix(output),
-    measures: { energy: hopfieldEnergy(net, free.states, free.inputDrive), cost: squaredCost(output, y) },
+    measures: { energy: hopfieldEnergy(net, free.states, free.inputDrive), cost: squaredCost(output, y), hiddenActivity: hiddenActivity(free.states) },
     spikes: free.spikes,
   };
 }

@@ -62,6 +62,8 @@ for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch aga
         const outcome = trainBatch(net, state, matrix(x), matrix(y), rng, 0);
         const { free } = refTrainBatch(ref, x, y, P);
         expectAllClose(outcome.output.data, free[2].flat(), 1e-5);
+        const hidden = free[1].flat();
+        expect(outcome.measures.hiddenActivity).toBeCloseTo(hidden.reduce((a, v) => a + Math.abs(v), 0) / hidden.length, 5);
         net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
         net.biases.forEach((bias, k) => expectAllClose(bias, ref.b[k], 1e-5));
         for (let k = 1; k < 3; k++) {
