@@ -8,8 +8,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNeuronKernels, neuronKernelMode, neuronKernels, useNeuronKernels } from '../../src/kernels/index.js';
 import { integrateConstantDrive } from '../../src/models/snn/feedforward.js';
-import { lifStep, type LifParams } from '../../src/neurons/lif.js';
+import { lifStep } from '../../src/neurons/lif.js';
 import { RandomStream } from '../../src/tensor/index.js';
+import { mixedLifParams } from '../helpers/lif-params.js';
 import { expectAllClose } from '../helpers/matchers.js';
 
 const loaded = createNeuronKernels();
@@ -43,13 +44,7 @@ const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteO
 function lifCase(seed: number, rows: number, n: number) {
   const rng = RandomStream.fromSeed(seed);
   const size = rows * n;
-  const params: LifParams = {
-    dtMs: 0.1, tauMMs: 10, vLeak: 0, vTh: 0.05, vReset: -0.5,
-    // excitatory and inhibitory neurons mixed (Dale's law): per-neuron V_rev, τ_syn, g_leak
-    vRev: Float32Array.from({ length: n }, (_, j) => (j % 3 === 0 ? 0.1 : 0.2)),
-    tauSynMs: Float32Array.from({ length: n }, (_, j) => (j % 2 ? 2 : 3)),
-    gLeak: Float32Array.from({ length: n }, (_, j) => (j % 2 ? 5 : 4)),
-  };
+  const params = mixedLifParams(n);
   const random = (lo: number, hi: number) => Float32Array.from({ length: size }, () => rng.uniformIn(lo, hi));
   return { params, current: random(-1, 1), particles: random(-0.9, 0.9), v: random(-0.5, 0.1), g: random(0, 6), size };
 }

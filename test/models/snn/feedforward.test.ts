@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { integrateConstantDrive } from '../../../src/models/snn/feedforward.js';
-import { lifStep, type LifParams } from '../../../src/neurons/lif.js';
+import { lifStep } from '../../../src/neurons/lif.js';
 import { RandomStream } from '../../../src/tensor/index.js';
+import { mixedLifParams } from '../../helpers/lif-params.js';
 
 describe('integrateConstantDrive', () => {
   it('equals lifStep followed by the blend, bit for bit (7 neurons: 4-wide and tail, inhibitory mixed in)', () => {
@@ -14,12 +15,7 @@ describe('integrateConstantDrive', () => {
     const rows = 3;
     const steps = 10;
     const size = rows * n;
-    const params: LifParams = {
-      dtMs: 0.1, tauMMs: 10, vLeak: 0, vTh: 0.05, vReset: -0.5,
-      vRev: Float32Array.from({ length: n }, (_, j) => (j % 3 === 0 ? 0.1 : 0.2)),
-      tauSynMs: Float32Array.from({ length: n }, (_, j) => (j % 2 ? 2 : 3)),
-      gLeak: Float32Array.from({ length: n }, (_, j) => (j % 2 ? 5 : 4)),
-    };
+    const params = mixedLifParams(n);
     const random = (lo: number, hi: number) => Float32Array.from({ length: size }, () => rng.uniformIn(lo, hi));
     const current = random(-1, 1);
     const particles = random(-0.3, 0.1);
