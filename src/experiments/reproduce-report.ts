@@ -14,7 +14,7 @@ import { resolveRunConfig } from '../train/run-config.js';
 import { snnRasters, weightsHistogram } from './run-figures.js';
 import { cellDir, DataCache, type Cell, type CellOutcome } from './cell.js';
 import { CLAIMS, judge, type JudgedClaim } from './paper.js';
-import { SET_TITLES, type ExperimentSet } from './reproduce.js';
+import { PAPER_EPOCHS, SET_TITLES, type ExperimentSet } from './reproduce.js';
 import { judgedScores, meanCurve, meanStd, pairCost, pm, runNumbers, sci } from './summary.js';
 import { writeCurveReport, writeGridReport } from './sweep-report.js';
 
@@ -53,6 +53,31 @@ function claimValues(group: SetGroup | undefined, variant: string | readonly [st
   });
 }
 
+/** Epochs run by the finished cells behind a claim: "100", or "20–35" when they differ. */
+function claimEpochs(group: SetGroup | undefined, variant: string | readonly [string, string], outcomes: ReadonlyMap<string, CellOutcome>): string {
+  const variants = typeof variant === 'string' ? [variant] : variant;
+  const epochs = variants.flatMap((v) => group?.variants.get(v) ?? []).flatMap((c) => {
+    const o = outcomes.get(c.id);
+    return o && o.history.length ? [o.history.length] : [];
+  });
+  if (!epochs.length) return '';
+  const lo = Math.min(...epochs);
+  const hi = Math.max(...epochs);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+/** A line for each set whose finished runs stopped short of the paper's epochs. */
+function shortOfPaper(groups: readonly SetGroup[], outcomes: ReadonlyMap<string, CellOutcome>): string[] {
+  return groups.flatMap((g) => {
+    const epochs = [...g.variants.values()].flat().flatMap((c) => {
+      const o = outcomes.get(c.id);
+      return o ? [o.history.length] : [];
+    });
+    const most = epochs.length ? Math.max(...epochs) : 0;
+    return most && most < PAPER_EPOCHS[g.set] ? [`${g.set} ${most} of the paper's ${PAPER_EPOCHS[g.set]}`] : [];
+  });
+}
+
 export interface ReportContext {
   readonly scale: string;
   readonly seeds: number;
@@ -76,6 +101,10 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
     context.scale === 'quick'
       ? '\n**Quick scale**: data subsets and 3 epochs. These numbers check that every experiment runs; they are not comparable with the paper\'s, and the verdicts below say so only by their gaps.\n'
       : '',
+    ...(context.scale !== 'quick' && shortOfPaper(groups, outcomes).length
+      ? [`- **Fewer epochs than the paper**: ${shortOfPaper(groups, outcomes).join('; ')}. Those numbers are not converged runs of the paper's protocol.`]
+      : []),
+    ...(context.seeds === 1 ? ['- **One seed**: there is no spread, so "reproduced" below means within 0.1 points (2 % of a cost ratio) of the paper.'] : []),
     ...context.skipped.map((s) => `- Not run: ${s.set} — ${s.why}.`),
     '- Not run: every DvsGesture experiment — the DVS128 Gesture recordings are not distributed with selfprop (`selfprop data fetch dvsgesture` says where to get them); the paper\'s SNN DvsGesture number carries the preprocessing error of ALGORITHMS.md §1.6 and is not comparable anyway.',
     '',
@@ -83,14 +112,15 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
     '',
     'Ours: mean ± std over seeds (accuracy in %, cost as the ratio with / without SBP of the §4 metric on the same seed). Reproduced: within 2 std of the paper (or within 0.1 points / 2 % of the ratio); better / not reproduced otherwise, with the gap.',
     '',
-    '| claim | paper | ours | n | verdict | gap | notes |',
-    '|---|---|---|---|---|---|---|',
+    '| claim | paper | ours | n | epochs | verdict | gap | notes |',
+    '|---|---|---|---|---|---|---|---|',
     ...judged.map((j) => {
       const acc = j.claim.kind === 'accuracy';
       const paper = acc ? `${(100 * j.claim.paper).toFixed(2)} %` : j.claim.paper.toFixed(3);
       const ours = acc ? `${pm(j.ours)} %` : pm(j.ours, 1, 3);
       const gap = !Number.isFinite(j.gap) ? '' : acc ? `${j.gap >= 0 ? '+' : ''}${(100 * j.gap).toFixed(2)} pts` : `${j.gap >= 0 ? '+' : ''}${j.gap.toFixed(3)}`;
-      return `| ${j.claim.what} | ${paper} | ${ours} | ${j.ours.n} | ${j.verdict} | ${gap} | ${j.claim.note ?? ''} |`;
+      const epochs = claimEpochs(groups.find((g) => g.set === j.claim.set), j.claim.variant, outcomes);
+      return `| ${j.claim.what} | ${paper} | ${ours} | ${j.ours.n} | ${epochs} | ${j.verdict} | ${gap} | ${j.claim.note ?? ''} |`;
     }),
     '',
     'Columns of the sections below: final and best = the judged curve (validation rows where the run held some out, else test); s / epoch = training seconds, which share the machine with the other worker threads; peak MiB = the resident memory of the whole process, all worker threads together.',

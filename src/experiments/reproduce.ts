@@ -49,7 +49,8 @@ export interface ReproduceOptions {
 }
 
 const QUICK_LIMITS = { mnist: { trainLimit: 1000, testLimit: 500 }, nettalk: { trainLimit: 1000, testLimit: 500 } } as const;
-const PAPER_EPOCHS: Record<ExperimentSet, number> = {
+/** The epochs of each set at `--scale paper`: the paper's. */
+export const PAPER_EPOCHS: Record<ExperimentSet, number> = {
   'snn-mnist': 100,
   'snn-nettalk': 100,
   'ann-mnist': 50,

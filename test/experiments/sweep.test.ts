@@ -97,12 +97,19 @@ describe('runSweep (in this thread)', () => {
     const outcomes = await runSweep('reproduce', cells, root, { executor: 'inline' });
     const { markdownPath, figures, judged } = await writeReproduceReport(root, cells, outcomes, { scale: 'quick', seeds: 2, skipped: [] });
     const md = readFileSync(markdownPath, 'utf8');
-    expect(md).toMatch(/\| SNN-SBP, MNIST test accuracy \| 95\.14 % \| \d+\.\d\d ± \d+\.\d\d % \| 2 \| (not reproduced|reproduced|better) \|/);
+    expect(md).toMatch(/\| SNN-SBP, MNIST test accuracy \| 95\.14 % \| \d+\.\d\d ± \d+\.\d\d % \| 2 \| 2 \| (not reproduced|reproduced|better) \|/);
+    expect(md).not.toMatch(/Fewer epochs than the paper|One seed/);
     expect(judged.find((j) => j.claim.kind === 'cost-ratio')!.ours.n).toBe(2);
     for (const name of ['accuracy-bars', 'cost-bars', 'curves-snn-mnist', 'weights-snn-mnist-sbp-seed1', 'raster-snn-mnist-sbp-seed1']) {
       expect(figures).toContain(`figures/${name}.png`);
       expect(existsSync(join(root, 'figures', `${name}.svg`))).toBe(true);
     }
+    // the same runs reported as a one-seed paper-scale run: the report says what falls short
+    const seed1 = cells.filter((c) => c.labels.seed === 1);
+    const paper = readFileSync((await writeReproduceReport(root, seed1, outcomes, { scale: 'paper', seeds: 1, skipped: [] })).markdownPath, 'utf8');
+    expect(paper).toContain("**Fewer epochs than the paper**: snn-mnist 2 of the paper's 100.");
+    expect(paper).toContain('**One seed**');
+    expect(paper).toMatch(/\| SNN-SBP, MNIST test accuracy \| 95\.14 % \| \d+\.\d\d % \| 1 \| 2 \|/);
   });
 
   it('an unreadable config in a cell is an error of that cell, not stored (it runs again once fixed)', async () => {
