@@ -27,6 +27,8 @@ describe.skipIf(!built)('sweep commands (built CLI)', () => {
     const a = run(['curve', ...small, '--fractions', '0,0.5,1', '--seeds', '2', '--shard', '1/2', '--out', out]);
     expect(a.status, a.stderr).toBe(0);
     expect(a.stdout).toMatch(/6 cells, shard 1\/2: 3 cells, 0 already finished/);
+    // no terminal: a line per finished epoch of each cell, then one per finished cell
+    expect(a.stdout).toMatch(/^ {2}\S+ epoch 1: train \d+\.\d\d %, test \d+\.\d\d %, \d+ s$/m);
     const b = run(['curve', ...small, '--fractions', '0,0.5,1', '--seeds', '2', '--shard', '2/2', '--parallel', '2', '--out', out]);
     expect(b.status, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/6\/6 cells finished/);
