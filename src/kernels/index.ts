@@ -56,7 +56,6 @@ interface KernelExports {
   ): void;
 }
 
-/** Row sums of D⁺ and |D⁻| and column sums of |D⁻| (float64), from which SBP's spread factors come. */
 /** What a LIF kernel call records besides the final state (see lifConstantDrive). */
 export interface LifRecord {
   readonly stack?: boolean;
