@@ -7,9 +7,10 @@
  * feedforward phase off (§1.6), and paper-exact on the JS neuron loops instead of the WebAssembly
  * kernels (src/kernels), in the same process, for the ratios.
  *
- *   npm run bench -- [--data DIR] [--batches N] [--backend wasm|cpu] [--kernels wasm|js] [--json]
+ *   npm run bench -- [--data DIR] [--batches N] [--batch-size B] [--backend wasm|cpu] [--kernels wasm|js] [--json]
  *
  * --kernels: the neuron loops of the main runs (default: the kernels where they load).
+ * --batch-size: rows per batch (default 50, the paper's; `--batches` counts batches of this size).
  *
  * Data: --data DIR (the four IDX files); else ../shared/data/mnist beside the repository when it is
  * there (development); else the embedded default (MNIST training images 0–9999).
@@ -31,6 +32,7 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     batches: { type: 'string', default: '120' },
+    'batch-size': { type: 'string', default: '50' },
     backend: { type: 'string', default: 'wasm' },
     kernels: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -41,7 +43,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sharedMnist = resolve(here, '../../../shared/data/mnist');
 const dataDir = values.data ?? (existsSync(sharedMnist) ? sharedMnist : undefined);
 const batches = Number(values.batches);
-const batchSize = 50;
+const batchSize = Number(values['batch-size']);
+if (!Number.isInteger(batches) || batches < 1 || !Number.isInteger(batchSize) || batchSize < 1) {
+  console.error('selfprop bench: --batches and --batch-size take positive integers');
+  process.exit(2);
+}
 const epochImages = 60_000;
 
 await useBackend(values.backend as BackendName);
@@ -124,7 +130,7 @@ try {
 const samples = batches * batchSize;
 const secondsPerEpoch = (on.seconds * epochImages) / samples;
 const result = {
-  network: '784-500-10 SBP, batch 50, paper-exact (feedforward on)',
+  network: `784-500-10 SBP, batch ${batchSize}, paper-exact (feedforward on)`,
   backend: values.backend,
   neuronKernels: kernels,
   data: data.train.description,
