@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import type { ProgressInfo } from '../train/trainer.js';
-import { DataCache, finishedOutcome, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
+import { DataCache, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
 
 export interface Shard {
   /** 1-based. */
@@ -72,7 +72,7 @@ export function readManifest(root: string): SweepManifest {
 export function finishedOutcomes(root: string): Map<string, CellOutcome> {
   const outcomes = new Map<string, CellOutcome>();
   for (const cell of readManifest(root).cells) {
-    const o = finishedOutcome(root, cell.id);
+    const o = finishedWithConfig(root, cell); // a cell still running towards more epochs is not finished
     if (o) outcomes.set(cell.id, o);
   }
   return outcomes;

@@ -3,11 +3,11 @@
  * shards split the cells, diverging cells are recorded as failed, and the reports (grid, curve,
  * reproduce) are written from finished cells.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellDir, finishedOutcome, type Cell } from '../../src/experiments/cell.js';
-import { parseShard, readManifest, runSweep, shardCells } from '../../src/experiments/sweep.js';
+import { finishedOutcomes, parseShard, readManifest, runSweep, shardCells } from '../../src/experiments/sweep.js';
 import { ConfigError } from '../../src/errors.js';
 import { writeReproduceReport } from '../../src/experiments/reproduce-report.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
@@ -82,6 +82,12 @@ describe('runSweep (in this thread)', () => {
     const root = tempDir();
     const cell = snnCell('sbp', 5);
     await runSweep('reproduce', [cell], root, { executor: 'inline' });
+    expect(finishedOutcomes(root).has(cell.id)).toBe(true);
+    // the manifest now asks for 3 epochs (a run towards them was started, then stopped): not finished
+    const manifest = JSON.parse(readFileSync(join(root, 'sweep.json'), 'utf8'));
+    manifest.cells[0].config.epochs = 3;
+    writeFileSync(join(root, 'sweep.json'), JSON.stringify(manifest));
+    expect(finishedOutcomes(root).has(cell.id)).toBe(false);
     const longer = await runSweep('reproduce', [{ ...cell, config: { ...cell.config, epochs: 3 } }], root, { executor: 'inline' });
     expect(longer.get(cell.id)!.history.map((m) => m.epoch)).toEqual([1, 2, 3]);
     await expect(runSweep('reproduce', [{ ...cell, config: { ...cell.config, epochs: 3, trainLimit: 80 } }], root, { executor: 'inline' })).rejects.toThrow(/different "trainLimit"/);
