@@ -94,6 +94,7 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
   };
   const judged = CLAIMS.filter((c) => groups.some((g) => g.set === c.set)).map((c) => judge(c, claimValues(groups.find((g) => g.set === c.set), c.variant, outcomes)));
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed');
+  const short = shortOfPaper(groups, outcomes);
   const md: string[] = [
     '# selfprop reproduce — report',
     '',
@@ -101,8 +102,8 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
     context.scale === 'quick'
       ? '\n**Quick scale**: data subsets and 3 epochs. These numbers check that every experiment runs; they are not comparable with the paper\'s, and the verdicts below say so only by their gaps.\n'
       : '',
-    ...(context.scale !== 'quick' && shortOfPaper(groups, outcomes).length
-      ? [`- **Fewer epochs than the paper**: ${shortOfPaper(groups, outcomes).join('; ')}. Those numbers are not converged runs of the paper's protocol.`]
+    ...(context.scale !== 'quick' && short.length
+      ? [`- **Fewer epochs than the paper**: ${short.join('; ')}. Those numbers are not converged runs of the paper's protocol.`]
       : []),
     ...(context.seeds === 1 ? ['- **One seed**: there is no spread, so "reproduced" below means within 0.1 points (2 % of a cost ratio) of the paper.'] : []),
     ...context.skipped.map((s) => `- Not run: ${s.set} — ${s.why}.`),
