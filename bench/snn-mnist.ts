@@ -16,17 +16,17 @@
  * there (development); else the embedded default (MNIST training images 0–9999).
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadEmbeddedMnist, loadMnistDir } from '../src/data/mnist.js';
-import { type NeuronKernelMode, neuronKernelMode, useNeuronKernels } from '../src/kernels/index.js';
-import { feedforwardPhase } from '../src/models/snn/feedforward.js';
-import { updateBiases, updateWeights } from '../src/models/snn/learning.js';
-import { initNetwork, resolveSnnConfig } from '../src/models/snn/network.js';
-import { relax } from '../src/models/snn/relaxation.js';
-import { initState } from '../src/models/snn/state.js';
-import { copyMatrix, macCounter, type Matrix, matMul, RandomStream, useBackend, type BackendName } from '../src/tensor/index.js';
+import type { KernelsSetting } from '../src/models/family.js';
+import type { SnnModel } from '../src/models/snn/model.js';
+import { PhaseTimer } from '../src/models/snn/snn.js';
+import { loadEmbeddedMnist, loadMnistDir } from '../src/node/datasets/index.js';
+import { getTask } from '../src/tasks/registry.js';
+import { macCounter, matMul, RandomStream, useBackend, type BackendName } from '../src/tensor/index.js';
+import { createModel, identity, runSplit } from '../src/train/loop.js';
+import { resolveRunConfig } from '../src/train/run-config.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,8 +51,7 @@ if (!Number.isInteger(batches) || batches < 1 || !Number.isInteger(batchSize) ||
 const epochImages = 60_000;
 
 await useBackend(values.backend as BackendName);
-if (values.kernels) useNeuronKernels(values.kernels as NeuronKernelMode);
-const kernels = neuronKernelMode();
+const kernels = (values.kernels ?? 'wasm') as KernelsSetting;
 const data = dataDir ? loadMnistDir(dataDir, { trainLimit: batches * batchSize, testLimit: 1 }) : loadEmbeddedMnist({ trainLimit: batches * batchSize });
 
 interface Timing {
@@ -64,43 +63,20 @@ interface Timing {
   phases: Record<string, number>;
 }
 
-function run(feedforward: boolean): Timing {
-  const config = resolveSnnConfig({ rule: 'sbp', feedforward }, [784, 500, 10]);
+/** `batches` training batches through the trainer's batch loop, timed per phase. */
+async function run(feedforward: boolean, loops: KernelsSetting): Promise<Timing> {
+  const config = resolveRunConfig({ model: 'snn', snn: { rule: 'sbp', feedforward }, batchSize, kernels: loops, backend: values.backend });
   const rng = RandomStream.fromSeed(1);
-  const net = initNetwork(config, rng);
-  const state = initState(config, batchSize);
-  const phases: Record<string, number> = { feedforward: 0, freeRelaxation: 0, nudgedRelaxation: 0, plasticity: 0, other: 0 };
+  const model = createModel(config, rng, { train: data.train.count, validation: 0, test: data.test.count }) as SnnModel;
+  const timer = new PhaseTimer();
+  model.timer = timer;
   const macsBefore = macCounter.total;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  for (let b = 0; b < batches; b++) {
-    const x: Matrix = { rows: batchSize, cols: 784, data: data.train.inputs.subarray(b * batchSize * 784, (b + 1) * batchSize * 784) };
-    const y: Matrix = { rows: batchSize, cols: 10, data: data.train.targets.subarray(b * batchSize * 10, (b + 1) * batchSize * 10) };
-    let t = performance.now();
-    const lap = (name: string) => {
-      const now = performance.now();
-      phases[name] += (now - t) / 1000;
-      t = now;
-    };
-    const drive = matMul(x, net.weights[0]);
-    lap('other');
-    const states = feedforward
-      ? feedforwardPhase(net, state, x, drive, rng).states
-      : [x, ...config.layers.slice(1).map((n, k) => ({ rows: batchSize, cols: n, data: state.layers[k + 1].particles.slice() }))];
-    lap('feedforward');
-    relax(net, states, drive, config.freeIterations);
-    for (let k = 1; k < states.length; k++) state.layers[k].particles.set(states[k].data);
-    lap('freeRelaxation');
-    const nudged = states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
-    relax(net, nudged, drive, config.nudgeIterations, { target: y, beta: config.beta });
-    lap('nudgedRelaxation');
-    updateBiases(net, states, nudged);
-    updateWeights(net, states, nudged, rng, 0);
-    lap('plasticity');
-  }
+  await runSplit(model, getTask('mnist'), data.train, { split: 'train', epochIndex: 0, order: identity(data.train.count), rng, batchSize, maxBatches: batches });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, macs: macCounter.total - macsBefore, phases };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, macs: macCounter.total - macsBefore, phases: { ...timer.seconds } };
 }
 
 /** GFLOP/s of the dominant product alone (50×784 · 784×500), for reference. */
@@ -114,19 +90,11 @@ function productRate(): number {
   return (2 * 50 * 784 * 500 * reps) / ((performance.now() - started) / 1000) / 1e9;
 }
 
-const on = run(true);
-const off = run(false);
-// baseline: paper-exact on the other path of the neuron loops
-const otherKernels: NeuronKernelMode = kernels === 'wasm' ? 'js' : 'wasm';
-let other: Timing | undefined;
-try {
-  useNeuronKernels(otherKernels);
-  other = run(true);
-} catch {
-  other = undefined; // the kernels do not load here
-} finally {
-  useNeuronKernels(kernels);
-}
+const on = await run(true, kernels);
+const off = await run(false, kernels);
+// baseline: paper-exact on the other implementation of the loops
+const otherKernels: KernelsSetting = kernels === 'wasm' ? 'js' : 'wasm';
+const other: Timing | undefined = await run(true, otherKernels).catch(() => undefined); // undefined: the kernels do not load here
 const samples = batches * batchSize;
 const secondsPerEpoch = (on.seconds * epochImages) / samples;
 const result = {

@@ -29,4 +29,16 @@ export class ConfigError extends SelfpropError {
 }
 
 /** Training produced NaN or Inf; the last good checkpoint is left intact. */
-export class DivergenceError extends SelfpropError {}
+export class DivergenceError extends SelfpropError {
+  override readonly exitCode: number = 3;
+}
+
+/**
+ * The first problem a schema found, as one ConfigError naming the field (`section.path`):
+ * `source: invalid value at "snn.rule": …`.
+ */
+export function zodProblem(error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] }, source: string, section = ''): ConfigError {
+  const issue = error.issues[0];
+  const where = [section, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.') || '(root)';
+  return new ConfigError(`${source}: invalid value at "${where}": ${issue?.message ?? 'invalid'}`);
+}

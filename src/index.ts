@@ -1,51 +1,64 @@
 /**
- * selfprop as a library: configs (one schema, the paper's defaults), tasks and loaders, the three
- * model families, the training loop, checkpoints and weights, the §4 cost, sweeps and the paper's
- * experiments, and the figures. The `selfprop` command is a thin layer over these.
+ * selfprop: the browser-safe core. Configs (one schema, the paper's defaults), the three model
+ * families behind one descriptor each, their hot loops (JS reference and WebAssembly kernels, which
+ * load from bytes embedded in the package), the training loop over data in memory, checkpoints and
+ * weights as bytes, tasks and their loaders over any DataSource, the event-camera readers, and the
+ * §4 cost. It imports nothing from Node: the same code trains in Node and in a browser's Web Worker.
+ * Files, run directories, downloads and sweeps are `selfprop/node`; figures are `selfprop/plot`.
  *
- *   import { resolveRunConfig, getTask, train } from 'selfprop';
+ *   import { resolveRunConfig, getTask, memorySource, train } from 'selfprop';
  *   const config = resolveRunConfig({ task: 'mnist', model: 'snn', snn: { rule: 'sbp' }, epochs: 3 });
- *   const data = await getTask(config.task).load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit });
- *   const { history } = await train(config, data, { outDir: 'runs/example' });
+ *   const data = await getTask('mnist').load(memorySource('mnist', files), {});
+ *   const { history } = await train(config, data, { hooks: { onEpoch: (m) => console.log(m.testAccuracy) } });
  */
 export { SelfpropError, DataFormatError, ConfigError, DivergenceError } from './errors.js';
 
 // Configs and the training loop.
-export { resolveRunConfig, runSchema, MODEL_NAMES, modelLayers, validationRowsFor, type RunConfig, type RunConfigInput, type ModelName } from './train/run-config.js';
-export { train, readHistory, type EpochMetrics, type ProgressInfo, type TrainingHooks, type TrainingOptions, type TrainingResult } from './train/trainer.js';
-export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './train/checkpoint.js';
-export { loadWeights, saveWeightsJson, saveWeightsNpy } from './train/weights-file.js';
-export { readNpy, writeNpy } from './train/npy.js';
-export { paperOpsPerSample, pairedPaperCost, epochsToReach } from './train/cost.js';
+export { resolveRunConfig, commonSchema, MODEL_NAMES, modelLayers, familyConfig, validationRowsFor, checkNetworkFitsTask, type RunConfig, type RunConfigInput, type ModelName } from './train/run-config.js';
+export {
+  train,
+  runSplit,
+  runData,
+  createModel,
+  differingField,
+  type EpochMetrics,
+  type ProgressInfo,
+  type StartInfo,
+  type TrainingHooks,
+  type TrainingOptions,
+  type TrainingResult,
+  type ResumePoint,
+  type EpochEnd,
+  type SplitTotals,
+  type SplitOptions,
+} from './train/loop.js';
+export { encodeCheckpoint, decodeCheckpoint, readCheckpointSummary, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointContents } from './train/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, type Tensor as SafetensorsArray } from './train/safetensors.js';
+export { encodeWeightsJson, decodeWeightsJson, encodeWeightsNpy, decodeWeightsNpy } from './train/weights.js';
+export { encodeNpy, decodeNpy, type NpyArray } from './train/npy.js';
+export { pairedPaperCost, epochsToReach } from './train/cost.js';
 
-// Models.
-export { createModel } from './models/registry.js';
-export type { Model, BatchContext, BatchOutcome, ModelParameters, Split, SplitRows } from './models/model.js';
+// Model families.
+export { MODEL_FAMILIES, getFamily } from './models/registry.js';
+export { KERNEL_SETTINGS, type KernelsSetting, type ModelFamily, type FamilyOption, type ModelBuild, type RasterSpike } from './models/family.js';
+export type { Model, BatchContext, BatchOutcome, ModelParameters, NamedArray, Split, SplitRows } from './models/model.js';
 export { SnnModel } from './models/snn/model.js';
-export { recordSpikeRaster, type RasterSpike } from './models/snn/raster.js';
+export { recordSpikeRaster } from './models/snn/raster.js';
 export { SmlpModel } from './models/smlp/model.js';
-export { EnergyModel } from './models/energy/model.js';
-export { PLASTICITY_RULES } from './plasticity/registry.js';
+export { AnnModel } from './models/ann/model.js';
+export { PLASTICITY_RULES, RULE_NAMES, getRule, type RuleDescriptor, type RuleName } from './plasticity/registry.js';
+export { compileKernels, kernelsUnavailable, KernelUnavailableError } from './kernels/index.js';
 
 // Tasks and data.
 export { getTask, TASK_NAMES, type TaskName } from './tasks/registry.js';
-export type { Task, Scores, Limits } from './tasks/task.js';
+export type { Task, Scores, Limits, LoadOptions } from './tasks/task.js';
 export { holdOutValidation, datasetRows, type Dataset, type TaskData } from './data/dataset.js';
-export { loadMnistDir, loadEmbeddedMnist } from './data/mnist.js';
-export { loadNettalk } from './data/nettalk/load.js';
+export { memorySource, bytesSource, readAll, maybeGunzip, type DataSource, type ByteSource } from './data/source.js';
+export { readMnist, mnistFromFiles, embeddedMnist, digitsFromJson, type MnistFiles } from './data/mnist.js';
+export { readNettalk, nettalkFromTexts, type NettalkData } from './data/nettalk/load.js';
+export { parseIdx, readIdxHeader, type IdxArray, type IdxHeader } from './data/idx.js';
+// Event cameras: AEDAT 3.1 / 2.0 and N-MNIST readers, labels, the official split, framing (bytes in, typed arrays out).
+export * from './data/dvsgesture/index.js';
 
 // Engine.
 export { useBackend, currentBackend, BACKENDS, macCounter, RandomStream, type Matrix, type BackendName } from './tensor/index.js';
-
-// Sweeps, the paper's experiments, figures.
-export { runSweep, parseShard, shardCells, readManifest, finishedOutcomes, type SweepOptions, type Shard } from './experiments/sweep.js';
-export { runCell, type Cell, type CellOutcome } from './experiments/cell.js';
-export { gridCells, gridSummary, PAPER_GRID_ITERATIONS } from './experiments/grid.js';
-export { curveCells, curveSummary, PAPER_CURVE_FRACTIONS } from './experiments/curve.js';
-export { reproduceCells, EXPERIMENT_SETS, SCALES, type ExperimentSet, type Scale } from './experiments/reproduce.js';
-export { CLAIMS, judge, type Claim, type Verdict } from './experiments/paper.js';
-export { writeReproduceReport } from './experiments/reproduce-report.js';
-export { writeGridReport, writeCurveReport } from './experiments/sweep-report.js';
-export { redrawFigures } from './experiments/redraw.js';
-export { renderFigure, writeFigure } from './plot/render.js';
-export * as charts from './plot/charts.js';

@@ -8,11 +8,11 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DatasetIncompleteError } from '../data/fetch/errors.js';
-import { dvsGestureInstructions, verifyDvsGesture } from '../data/fetch/dvsgesture.js';
-import type { DownloadResult } from '../data/fetch/download.js';
-import { fetchDataset } from '../data/fetch/fetch-dataset.js';
-import { inspectDataDir, type DataDirInfo, type FileInfo } from '../data/fetch/info.js';
+import { DatasetIncompleteError } from '../node/fetch/errors.js';
+import { dvsGestureInstructions, verifyDvsGesture } from '../node/fetch/dvsgesture.js';
+import type { DownloadResult } from '../node/fetch/download.js';
+import { fetchDataset } from '../node/fetch/fetch-dataset.js';
+import { inspectDataDir, type DataDirInfo, type FileInfo } from '../node/fetch/info.js';
 import {
   getSource,
   normaliseBaseUrl,
@@ -21,7 +21,7 @@ import {
   type DownloadSource,
   type ManualSource,
   type SourceFile,
-} from '../data/fetch/sources.js';
+} from '../node/fetch/sources.js';
 
 /** A stream the command writes text to. */
 export interface TextSink {

@@ -12,7 +12,7 @@ import { writeCurveReport, writeGridReport } from '../experiments/sweep-report.j
 import { redrawFigures } from '../experiments/redraw.js';
 import { EXPERIMENT_SETS, reproduceCells, runnableSets, SCALES, type ExperimentSet, type Scale } from '../experiments/reproduce.js';
 import { writeReproduceReport } from '../experiments/reproduce-report.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../node/files.js';
 import { BACKENDS } from '../tensor/index.js';
 import type { RunConfigInput } from '../train/run-config.js';
 import { SweepProgress } from './sweep-progress.js';

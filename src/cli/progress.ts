@@ -1,6 +1,6 @@
 /** The progress bar of a training run (cli-progress, on stderr; silent when stderr is not a terminal). */
 import cliProgress from 'cli-progress';
-import type { ProgressInfo } from '../train/trainer.js';
+import type { ProgressInfo } from '../train/loop.js';
 
 export class EpochProgress {
   private bar: cliProgress.SingleBar | undefined;

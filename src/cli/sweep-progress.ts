@@ -64,7 +64,7 @@ export class SweepProgress implements SweepEvents {
     this.finished++;
     this.overall?.update(this.finished);
     const n = runNumbers(outcome);
-    const what = outcome.status === 'failed' ? `FAILED: ${outcome.error}` : n ? `${pct(n.finalScore)} after ${n.epochs} epochs, ${outcome.seconds.toFixed(0)} s` : 'done';
+    const what = outcome.status === 'failed' ? `FAILED: ${outcome.error}` : outcome.status === 'busy' ? 'skipped: another process is running it' : n ? `${pct(n.finalScore)} after ${n.epochs} epochs, ${outcome.seconds.toFixed(0)} s` : 'done';
     const line = `[${this.finished}/${this.total}] ${cell.id}: ${what}`;
     if (this.multi) this.multi.log(line + '\n');
     else console.log(line);

@@ -1,15 +1,23 @@
-/** `selfprop train` and `selfprop eval`: parse, validate through the one schema, call the library. */
+/**
+ * `selfprop train` and `selfprop eval`: parse, validate through the one schema, call the library.
+ * Each model family's flags come from its descriptor (models/<family>/family.ts); every input is
+ * checked — and the run directory locked — before any data is loaded.
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DataFormatError } from '../errors.js';
-import { SBP_ENERGIES } from '../models/energy/config.js';
-import { SNN_RULES } from '../models/snn/config.js';
+import { KERNEL_SETTINGS, type FamilyOption } from '../models/family.js';
+import { getFamily, MODEL_FAMILIES } from '../models/registry.js';
+import { loadTaskData } from '../node/datasets/index.js';
+import { readBytes } from '../node/files.js';
+import { CHECKPOINT_FILE, LEGACY_CHECKPOINT_FILE } from '../node/run-directory.js';
+import { prepareRun, trainPrepared } from '../node/train-run.js';
 import { getTask, TASK_NAMES } from '../tasks/registry.js';
-import { BACKENDS, macCounter, RandomStream, useBackend } from '../tensor/index.js';
-import { loadCheckpoint } from '../train/checkpoint.js';
-import { MODEL_NAMES, modelLayers, resolveRunConfig, type RunConfig } from '../train/run-config.js';
-import { train, type EpochMetrics } from '../train/trainer.js';
+import { BACKENDS, useBackend } from '../tensor/index.js';
+import { decodeCheckpoint } from '../train/checkpoint.js';
+import { identity, runSplit, type EpochMetrics } from '../train/loop.js';
+import { checkNetworkFitsTask, familyConfig, MODEL_NAMES, modelLayers, resolveRunConfig, type RunConfig } from '../train/run-config.js';
 import { EpochProgress } from './progress.js';
 
 const integer = (name: string) => (value: string): number => {
@@ -30,17 +38,18 @@ const onOff = (value: string): boolean => {
 /** A JSON file's contents; a one-line error naming the file when it is missing or not JSON. */
 export function readJson(path: string): unknown {
   if (!existsSync(path)) throw new DataFormatError(path, 'config file not found');
+  if (statSync(path).isDirectory()) throw new DataFormatError(path, 'a directory, not a config file');
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(new TextDecoder().decode(readBytes(path)));
   } catch (err) {
     throw new DataFormatError(path, `not valid JSON (${(err as Error).message})`);
   }
 }
 
-interface TrainFlags {
+/** The flags every run shares, by their key in commander's result. */
+interface CommonFlags {
   task?: string;
   model?: string;
-  rule?: string;
   epochs?: number;
   data?: string;
   split?: string;
@@ -51,260 +60,254 @@ interface TrainFlags {
   batchSize?: number;
   shuffle?: boolean;
   backend?: string;
+  kernels?: string;
   config?: string;
   out?: string;
   resume?: boolean;
+  overwrite?: boolean;
   initWeights?: string;
-  layers?: number[];
-  learningRates?: number[];
-  feedforward?: boolean;
-  drive?: string;
-  resetEachBatch?: boolean;
-  spreadFraction?: number;
-  sbpFraction?: number;
-  lr?: number;
-  noise?: string;
-  stp?: boolean;
-  dale?: boolean;
-  sbp?: boolean;
-  sbpEnergy?: string;
-  sleep?: number;
-  wake?: number;
-  theta?: number;
-  beta?: number;
-  epsilon?: number;
 }
 
-/** Flags of one model family only, with the family they belong to. */
-const SNN_ONLY = { rule: '--rule', feedforward: '--feedforward', drive: '--drive', resetEachBatch: '--reset-each-batch', spreadFraction: '--spread-fraction', noise: '--noise', stp: '--stp', dale: '--dale' } as const;
-const SMLP_ONLY = { sbpFraction: '--sbp-fraction', lr: '--lr' } as const;
-const ANN_ONLY = { sbp: '--sbp', sbpEnergy: '--sbp-energy', sleep: '--sleep', wake: '--wake', theta: '--theta', beta: '--beta', epsilon: '--epsilon' } as const;
-const FAMILY = { snn: 'the spiking network (--model snn)', smlp: 'the spiking MLP (--model smlp)', ann: 'the energy ANN (--model ann)' } as const;
+type TrainFlags = CommonFlags & Record<string, unknown>;
 
-function rejectFlags(flags: TrainFlags, only: Readonly<Record<string, string>>, family: keyof typeof FAMILY, model: string): void {
-  for (const [key, flag] of Object.entries(only)) {
-    if (flags[key as keyof TrainFlags] !== undefined) throw new ConfigError(`${flag} applies to ${FAMILY[family]}, not to --model ${model}`);
+const COMMON_KEYS = ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'validationRows', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'kernels', 'initWeights'] as const;
+
+/** Commander's key for a flag: "--spread-fraction <f>" → "spreadFraction". */
+const keyOf = (flags: string): string => flags.split(/[ ,]/)[0].replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Every family's options, one entry per flag, with the families that take it. */
+function familyOptions(): { option: FamilyOption; families: string[] }[] {
+  const byFlag = new Map<string, { option: FamilyOption; families: string[] }>();
+  for (const family of Object.values(MODEL_FAMILIES)) {
+    for (const option of family.options) {
+      const entry = byFlag.get(option.flags);
+      if (entry) entry.families.push(family.name);
+      else byFlag.set(option.flags, { option, families: [family.name] });
+    }
   }
+  return [...byFlag.values()];
+}
+
+function parserOf(option: FamilyOption): ((value: string) => unknown) | undefined {
+  const name = option.flags.split(' ')[0];
+  switch (option.parse) {
+    case 'integer':
+      return integer(name);
+    case 'number':
+      return number(name);
+    case 'numbers':
+      return numberList(name);
+    case 'on-off':
+      return onOff;
+    default:
+      return undefined;
+  }
+}
+
+/** Set `value` at `path` inside `target` (copying the objects on the way). */
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const inner = { ...((target[head] as Record<string, unknown>) ?? {}) };
+  setPath(inner, rest, value);
+  target[head] = inner;
 }
 
 /** Config file (or, with --resume, the run's own config.json), overlaid by the flags given. */
 export function configFromFlags(flags: TrainFlags, outDir: string): RunConfig {
-  const base = (flags.resume ? readJson(join(outDir, 'config.json')) : flags.config ? readJson(flags.config) : {}) as Record<string, unknown>;
-  if (flags.resume) return resolveRunConfig({ ...base, ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}) }, join(outDir, 'config.json'));
-  const snn = { ...((base.snn as Record<string, unknown>) ?? {}) };
-  const smlp = { ...((base.smlp as Record<string, unknown>) ?? {}) };
-  const set = (target: Record<string, unknown>, key: string, value: unknown) => {
-    if (value !== undefined) target[key] = value;
-  };
-  const ann = { ...((base.ann as Record<string, unknown>) ?? {}) };
+  const storedPath = join(outDir, 'config.json');
+  if (flags.resume && !existsSync(storedPath)) throw new ConfigError(`--resume: ${outDir} holds no run (no config.json)`);
+  const base = (flags.resume ? readJson(storedPath) : flags.config ? readJson(flags.config) : {}) as Record<string, unknown>;
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) {
+    throw new ConfigError(`${flags.config}: a run config is a JSON object, found ${base === null ? 'null' : Array.isArray(base) ? 'an array' : typeof base}`);
+  }
   const model = flags.model ?? (typeof base.model === 'string' ? base.model : 'snn');
-  if (model === 'smlp') {
-    rejectFlags(flags, SNN_ONLY, 'snn', model);
-    rejectFlags(flags, ANN_ONLY, 'ann', model);
-    if (flags.learningRates !== undefined) throw new ConfigError('--learning-rates applies to the spiking network and the energy ANN, not to --model smlp (it takes --lr)');
-    set(smlp, 'layers', flags.layers);
-  } else if (model === 'ann') {
-    rejectFlags(flags, SNN_ONLY, 'snn', model);
-    rejectFlags(flags, SMLP_ONLY, 'smlp', model);
-    set(ann, 'layers', flags.layers);
-    set(ann, 'learningRates', flags.learningRates);
-    set(ann, 'sbp', flags.sbp);
-    set(ann, 'sbpEnergy', flags.sbpEnergy);
-    set(ann, 'sleepIterations', flags.sleep);
-    set(ann, 'wakeIterations', flags.wake);
-    set(ann, 'theta', flags.theta);
-    set(ann, 'beta', flags.beta);
-    set(ann, 'epsilon', flags.epsilon);
-  } else {
-    if (flags.sbpFraction !== undefined) throw new ConfigError('--sbp-fraction applies to the spiking MLP (--model smlp); the SNN\'s spread fraction is --spread-fraction');
-    if (flags.lr !== undefined) throw new ConfigError('--lr applies to the spiking MLP (--model smlp); the SNN takes --learning-rates');
-    rejectFlags(flags, ANN_ONLY, 'ann', model);
-    set(snn, 'layers', flags.layers);
-    set(snn, 'learningRates', flags.learningRates);
+  const family = getFamily(model);
+  const run: Record<string, unknown> = { ...base };
+  if (flags.resume) for (const other of MODEL_NAMES) if (other !== model) delete run[other]; // selfprop 0.1 stored every family's section
+  const section = { ...((base[model] as Record<string, unknown>) ?? {}) };
+  for (const { option, families } of familyOptions()) {
+    const value = flags[keyOf(option.flags)];
+    if (value === undefined) continue;
+    const flag = option.flags.split(' ')[0];
+    if (!families.includes(model)) {
+      const owners = families.map((f) => `${getFamily(f).title} (--model ${f})`).join(' and ');
+      throw new ConfigError(`${flag} applies to ${owners}, not to --model ${model}${option.elsewhere ? `; ${option.elsewhere}` : ''}`);
+    }
+    const own = family.options.find((o) => o.flags === option.flags) as FamilyOption;
+    setPath(section, own.path, value);
   }
-  set(smlp, 'sbpFraction', flags.sbpFraction);
-  set(smlp, 'learningRate', flags.lr);
-  set(snn, 'rule', flags.rule);
-  set(snn, 'feedforward', flags.feedforward);
-  set(snn, 'drive', flags.drive);
-  set(snn, 'resetEachBatch', flags.resetEachBatch);
-  set(snn, 'noise', flags.noise);
-  if (flags.spreadFraction !== undefined) snn.sbp = { ...((snn.sbp as object) ?? {}), fraction: flags.spreadFraction };
-  if (flags.stp !== undefined) snn.stp = { ...((snn.stp as object) ?? {}), enabled: flags.stp };
-  if (flags.dale !== undefined) snn.dale = { ...((snn.dale as object) ?? {}), enabled: flags.dale };
-  const run: Record<string, unknown> = { ...base, snn, smlp, ann };
-  for (const key of ['task', 'model', 'epochs', 'data', 'split', 'trainLimit', 'validationRows', 'testLimit', 'seed', 'batchSize', 'shuffle', 'backend', 'initWeights'] as const) {
-    set(run, key, flags[key]);
-  }
-  return resolveRunConfig(run, flags.config ?? 'command line');
+  run[model] = section;
+  for (const key of COMMON_KEYS) if (flags[key] !== undefined) run[key] = flags[key];
+  const source = flags.resume ? storedPath : flags.config ?? 'command line';
+  return resolveRunConfig(run, source, { stored: flags.resume });
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
 
-function epochLine(m: EpochMetrics, epochs: number, evalName: string): string {
-  const phonemes = typeof m.testPhonemeAccuracy === 'number' ? [`${evalName} phonemes ${pct(m.testPhonemeAccuracy)}`] : [];
+function epochLine(config: RunConfig, m: EpochMetrics, evalName: string): string {
+  const epochs = config.epochs;
   return [
     `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}`,
     `train ${pct(m.trainAccuracy)}`,
     ...(typeof m.validationAccuracy === 'number' ? [`validation ${pct(m.validationAccuracy)}`] : []),
     `${evalName} ${pct(m.testAccuracy)}`,
-    ...phonemes,
-    ...(m.trainEnergy !== undefined ? [`E ${m.trainEnergy.toFixed(3)}`] : []),
-    ...(m.trainCost !== undefined ? [`C ${m.trainCost.toFixed(4)}`] : []),
-    ...(typeof m.trainHiddenActivity === 'number' ? [`|s_hidden| ${m.trainHiddenActivity.toFixed(3)}`] : []),
-    ...(typeof m.trainLoss === 'number' ? [`loss ${m.trainLoss.toFixed(4)}`] : []),
-    ...(typeof m.trainBackwardMacs === 'number' ? [`backward ${m.trainBackwardMacs.toExponential(3)} MACs/sample`] : []),
+    ...getTask(config.task).epochParts(m, evalName),
+    ...getFamily(config.model).epochParts(m),
     `${m.macs.toExponential(3)} MACs`,
     `§4 ops/sample ${m.paperOpsPerSample}`,
     `${m.seconds.toFixed(1)} s`,
   ].join(' | ');
 }
 
-/** runs/<name>: <task>-<model>-<rule> (SNN), <task>-smlp-p<fraction>, <task>-ann-sbp-on|off. */
-export function defaultOutName(flags: TrainFlags): string {
-  const task = flags.task ?? 'mnist';
-  if (flags.model === 'smlp') return `${task}-smlp-p${flags.sbpFraction ?? 0}`;
-  if (flags.model === 'ann') return `${task}-ann-sbp-${flags.sbp === false ? 'off' : 'on'}`;
-  return `${task}-${flags.model ?? 'snn'}-${flags.rule ?? 'sbp'}`;
+/** runs/<task>-<model>-<variant>[-seed<S>], with -2, -3 … when that already holds a run. */
+function defaultOutDir(config: RunConfig, flags: TrainFlags): string {
+  const variant = getFamily(config.model).runName(familyConfig(config));
+  const base = join('runs', `${config.task}-${config.model}-${variant}${config.seed === 1 ? '' : `-seed${config.seed}`}`);
+  if (flags.resume || flags.overwrite) return base;
+  const taken = (dir: string) => existsSync(join(dir, 'config.json')) || existsSync(join(dir, 'metrics.jsonl'));
+  if (!taken(base)) return base;
+  for (let i = 2; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-function describeRule(config: RunConfig): string {
-  if (config.model === 'smlp') return `pBP + SBP in a fraction ${config.smlp.sbpFraction} of batches`;
-  if (config.model === 'ann') {
-    const a = config.ann;
-    const energy = a.sbp ? `SBP energy E_θ (${a.sbpEnergy}, θ ${a.theta})` : 'standard energy (SBP off)';
-    return `${energy}, N_s ${a.sleepIterations}, N_w ${a.wakeIterations}, ε ${a.epsilon}, β ±${a.beta}, α [${a.learningRates.join(',')}]`;
-  }
-  return `rule ${config.snn.rule}`;
-}
+export const EXIT_CODES_HELP = `
+Exit codes: 0 done; 1 a data file is missing, truncated or corrupt, or a download failed; 2 an invalid
+flag, config value or request (e.g. --out holds a run and neither --resume nor --overwrite was given);
+3 training diverged (NaN/Inf; the last good checkpoint is kept); 4 the run directory is in use by
+another process; 70 an internal error (a bug: please report it, with SELFPROP_DEBUG=1 output).`;
 
 export function registerTrainCommands(program: Command): void {
-  program
+  const train = program
     .command('train')
-    .description('train a model on a task; writes OUT/config.json, OUT/metrics.jsonl, OUT/checkpoint.json and the final weights')
+    .description('train a model on a task; writes OUT/config.json, OUT/checkpoint.safetensors, OUT/metrics.jsonl, the weights and figures')
     .addOption(new Option('--task <name>', 'task').choices([...TASK_NAMES]))
     .addOption(new Option('--model <name>', 'model family: snn = §1 spiking network, smlp = §3 spiking MLP (pBP + SBP), ann = §2 energy-based ANN').choices([...MODEL_NAMES]))
-    .addOption(new Option('--rule <name>', 'plasticity rule (§1.3)').choices([...SNN_RULES]))
     .option('--epochs <n>', 'epochs to train (default 20)', integer('--epochs'))
     .option('--data <dir>', 'dataset directory (MNIST: the four IDX files, gzipped or not; NETtalk: nettalk.data + nettalk.list; DVS Gesture: the recordings); default: the embedded MNIST default')
     .addOption(new Option('--split <kind>', "NETtalk: the paper's window split or the full corpus split by word").choices(['paper', 'full']))
     .option('--train-limit <n>', 'use only the first N training rows', integer('--train-limit'))
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
-    .option('--validation-rows <n>', 'hold out the last N training rows, evaluated every epoch (default: energy ANN on MNIST the last sixth, the paper\'s 10,000; else 0)', integer('--validation-rows'))
+    .option('--validation-rows <n>', "hold out the last N training rows, evaluated every epoch (default: energy ANN on MNIST the last sixth, the paper's 10,000; else 0)", integer('--validation-rows'))
     .option('--seed <n>', 'random seed (weights, shuffling, spike encoding, noise)', integer('--seed'))
     .option('--batch-size <n>', 'rows per batch (default, as the paper: SNN MNIST 50, NETtalk 1, DVS Gesture 50; spiking MLP MNIST 100, NETtalk 5; energy ANN MNIST 20, NETtalk 1)', integer('--batch-size'))
     .option('--shuffle', 'shuffle the training rows every epoch (the paper does not, §1.6)')
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
-    .option('--config <file>', 'JSON config file (same fields as OUT/config.json); flags override it')
-    .option('--out <dir>', 'output directory (default runs/<task>-<model>-<rule>)')
-    .option('--resume', "continue the run in --out from its checkpoint (uses the run's own config; --epochs may extend it)")
-    .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)')
-    .option('--layers <sizes>', 'layer sizes, input first, e.g. 784,500,10 (2 to 6 layers)', numberList('--layers'))
-    .option('--learning-rates <rates>', 'SNN and energy ANN: α per weight matrix, e.g. 0.1,0.05', numberList('--learning-rates'))
-    .option('--feedforward <on|off>', 'run the LIF feedforward phase (a) (on = paper-exact, §1.6)', onOff)
-    .addOption(new Option('--drive <mode>', 'analog (paper-exact) or spike-driven layers (§1.6)').choices(['analog', 'spikes']))
-    .option('--reset-each-batch', 'reset V, g and particles at every batch instead of carrying them (§1.6)')
-    .option('--sbp-fraction <p>', 'spiking MLP: fraction p of batches whose hidden layers learn by SBP (§3; 0 = pure pBP, 1 = pure SBP)', number('--sbp-fraction'))
-    .option('--lr <rate>', 'spiking MLP: Adam learning rate (default 1e-3, ×0.1 at epoch 50)', number('--lr'))
-    .option('--spread-fraction <f>', 'SNN: fraction f of the SBP spread (§1.3; 0 = the base change D alone)', number("--spread-fraction"))
-    .addOption(new Option('--noise <kind>', 'update noise (§1.4)').choices(['none', 'norm', 'poisson']))
-    .option('--stp <on|off>', 'short-term plasticity (§1.4)', onOff)
-    .option('--dale <on|off>', "Dale's law (§1.4)", onOff)
-    .option('--sbp <on|off>', 'energy ANN: the SBP energy E_θ (on, default) or the standard energy (off) (§2)', onOff)
-    .addOption(new Option('--sbp-energy <form>', 'energy ANN: which E_θ with --sbp on: §2 as written (literal, default) or a corrected reading (see src/models/energy/energy.ts)').choices([...SBP_ENERGIES]))
-    .option('--sleep <n>', 'energy ANN: free-phase iterations N_s (default 20)', integer('--sleep'))
-    .option('--wake <n>', 'energy ANN: nudged-phase iterations N_w (default 4)', integer('--wake'))
-    .option('--theta <t>', 'energy ANN: SBP coefficient θ (default 0.5)', number('--theta'))
-    .option('--beta <b>', 'energy ANN: nudging strength β₀, its sign drawn per batch (default MNIST 0.2, NETtalk 1)', number('--beta'))
-    .option('--epsilon <e>', 'energy ANN: relaxation step ε (default 1)', number('--epsilon'))
-    .action(async (flags: TrainFlags) => {
-      const outDir = flags.out ?? join('runs', defaultOutName(flags));
-      const config = configFromFlags(flags, outDir);
+    .addOption(new Option('--kernels <impl>', 'hot loops: the WebAssembly kernels where they apply (default), or the JS reference everywhere').choices([...KERNEL_SETTINGS]))
+    .option('--config <file>', 'JSON config file (the fields of OUT/config.json); flags override it')
+    .option('--out <dir>', 'output directory (default runs/<task>-<model>-<variant>, with -2, -3 … when taken)')
+    .option('--resume', "continue the run in --out from its checkpoint (its own config; only --epochs may change)")
+    .option('--overwrite', 'replace the run in --out (without it, a directory holding a run is refused)')
+    .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)');
+  for (const { option, families } of familyOptions()) {
+    const only = families.length === Object.keys(MODEL_FAMILIES).length ? '' : `[${families.join(', ')}] `;
+    const o = new Option(option.flags, `${only}${option.description}`);
+    if (option.choices) o.choices([...option.choices]);
+    const parse = parserOf(option);
+    if (parse) o.argParser(parse);
+    train.addOption(o);
+  }
+  train.addHelpText('after', EXIT_CODES_HELP);
+  train.action(async (flags: TrainFlags) => {
+    // Everything the flags say is checked before the data is read or anything is written.
+    if (flags.resume && !flags.out) throw new ConfigError('--resume needs --out: the run directory to continue');
+    const config = configFromFlags(flags, flags.out ?? '');
+    checkNetworkFitsTask(config, flags.config ?? 'command line');
+    const outDir = flags.out ?? defaultOutDir(config, flags);
+    const run = prepareRun(config, { out: outDir, resume: flags.resume, overwrite: flags.overwrite });
+    try {
+      if (run.lock.replaced) console.log(`  note: took over the stale lock of process ${run.lock.replaced.pid} on ${run.lock.replaced.host} (started ${run.lock.replaced.started}), which is gone`);
       const task = getTask(config.task);
-      const data = await task.load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split);
+      const data = await loadTaskData(config);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';
-      const layers = modelLayers(config);
-      const rule = describeRule(config);
-      console.log(`selfprop: ${config.model} [${layers.join(',')}], ${rule}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
+      const family = getFamily(config.model);
+      console.log(`selfprop: ${config.model} [${modelLayers(config).join(',')}], ${family.describe(familyConfig(config))}, batch ${config.batchSize}, seed ${config.seed}, backend ${config.backend}`);
       console.log(`  train: ${data.train.description}`);
       console.log(`  ${evalName}: ${data.test.description}`);
       console.log(`  output: ${outDir}`);
       const progress = new EpochProgress();
       let last: EpochMetrics | undefined;
       try {
-        const result = await train(config, data, {
-          outDir,
-          resume: flags.resume,
-          hooks: {
-            onStart: (s) => {
-              if (s.validationRows > 0) console.log(`  validation: the last ${s.validationRows} training rows, held out (training on the first ${s.trainRows})`);
-              if (s.resumed) console.log(`  resumed after epoch ${s.startEpoch}`);
-            },
-            onBatch: (info) => progress.update(info),
-            onEpoch: (m) => {
-              progress.stop();
-              last = m;
-              console.log(epochLine(m, config.epochs, evalName));
-            },
+        const result = await trainPrepared(run, data, {
+          onStart: (s) => {
+            for (const line of s.model.implementation) console.log(`  loops: ${line}`);
+            if (s.validationRows > 0) console.log(`  validation: the last ${s.validationRows} training rows, held out (training on the first ${s.trainRows})`);
+            if (s.resumed) console.log(`  resumed after epoch ${s.startEpoch}`);
+          },
+          onBatch: (info) => progress.update(info),
+          onEpoch: (m) => {
+            progress.stop();
+            last = m;
+            console.log(epochLine(config, m, evalName));
           },
         });
         last = result.history[result.history.length - 1] ?? last;
       } finally {
         progress.stop();
       }
+      const { redrawFigures } = await import('../experiments/redraw.js'); // vega loads only here
+      const figures = await redrawFigures(outDir);
       if (last) {
         const kind = data.evalKind === 'test' ? `test ${task.primaryName}` : `held-out ${task.primaryName} (NOT a test accuracy: see the data line above)`;
-        console.log(`final ${kind}: ${pct(last.testAccuracy)} after ${last.epoch} epochs; peak memory ${last.peakRssMiB.toFixed(0)} MiB`);
+        console.log(`final ${kind}: ${pct(last.testAccuracy)} after ${last.epoch} epochs; peak memory ${(last.peakRssMiB ?? NaN).toFixed(0)} MiB; figures: ${figures.markdownPath}`);
       }
-    });
+    } finally {
+      run.dir.unlock();
+    }
+  });
 
   program
     .command('eval')
-    .description("evaluate a trained model (a run's checkpoint.json) on its task's held-out rows")
-    .requiredOption('--model-file <file>', 'checkpoint.json of a run')
+    .description("evaluate a trained model (a run's checkpoint, or its directory) on its task's held-out rows")
+    .requiredOption('--model-file <path>', `a run's ${CHECKPOINT_FILE} (or its directory)`)
     .option('--data <dir>', "dataset directory (default: the run's own)")
     .option('--test-limit <n>', 'use only the first N held-out rows', integer('--test-limit'))
     .addOption(new Option('--backend <name>', 'tensor backend').choices([...BACKENDS]))
     .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', EXIT_CODES_HELP)
     .action(async (flags: { modelFile: string; data?: string; testLimit?: number; backend?: 'wasm' | 'cpu'; json?: boolean }) => {
-      const ckpt = loadCheckpoint(flags.modelFile);
+      const file = checkpointPath(flags.modelFile);
+      const ckpt = decodeCheckpoint(readBytes(file, 'checkpoint'), file);
       const config = ckpt.config;
       await useBackend(flags.backend ?? config.backend);
       const task = getTask(config.task);
-      const data = await task.load(flags.data ?? config.data, { trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit }, config.split);
+      const data = await loadTaskData({ ...config, data: flags.data ?? config.data, trainLimit: 1, testLimit: flags.testLimit ?? config.testLimit });
       if (data.test.inputSize !== modelLayers(config)[0]) {
         throw new ConfigError(`the data has ${data.test.inputSize} inputs, the model ${modelLayers(config)[0]}`);
       }
-      const rng = RandomStream.fromState(ckpt.rngState);
-      const test = data.test;
-      const b = config.batchSize;
-      const outputs = new Float32Array(test.count * test.targetSize);
-      const macsBefore = macCounter.total;
-      const started = performance.now();
-      for (let start = 0; start < test.count; start += b) {
-        const rows = Math.min(b, test.count - start);
-        const x = { rows, cols: test.inputSize, data: test.inputs.subarray(start * test.inputSize, (start + rows) * test.inputSize) };
-        const y = { rows, cols: test.targetSize, data: test.targets.subarray(start * test.targetSize, (start + rows) * test.targetSize) };
-        const rowsOf = Int32Array.from({ length: rows }, (_, i) => start + i);
-        outputs.set(ckpt.model.evaluateBatch(x, y, { rng, epochIndex: ckpt.epoch, rows: rowsOf, split: 'test' }).output.data, start * test.targetSize);
-      }
-      const rows = Int32Array.from({ length: test.count }, (_, i) => i);
-      const scores = task.score(outputs, test, rows);
+      const { RandomStream } = await import('../tensor/index.js');
+      const totals = await runSplit(ckpt.model, task, data.test, {
+        split: 'test',
+        epochIndex: ckpt.epoch,
+        order: identity(data.test.count),
+        rng: RandomStream.fromState(ckpt.rngState),
+        batchSize: config.batchSize,
+      });
       const result = {
-        modelFile: flags.modelFile,
+        modelFile: file,
         epoch: ckpt.epoch,
-        data: test.description,
+        data: data.test.description,
         evalKind: data.evalKind,
-        accuracy: scores.primary,
-        ...scores.extra,
-        samples: test.count,
-        macs: macCounter.total - macsBefore,
-        seconds: (performance.now() - started) / 1000,
+        accuracy: totals.score,
+        ...totals.extra,
+        samples: data.test.count,
+        macs: totals.macs,
+        seconds: totals.seconds,
       };
       if (flags.json) console.log(JSON.stringify(result));
       else {
-        console.log(`${flags.modelFile} (after epoch ${ckpt.epoch}) on ${test.description}`);
-        console.log(`${data.evalKind === 'test' ? 'test' : 'held-out'} ${task.primaryName} ${pct(scores.primary)} | ${result.macs.toExponential(3)} MACs | ${result.seconds.toFixed(1)} s`);
+        console.log(`${file} (after epoch ${ckpt.epoch}) on ${data.test.description}`);
+        console.log(`${data.evalKind === 'test' ? 'test' : 'held-out'} ${task.primaryName} ${pct(totals.score)} | ${result.macs.toExponential(3)} MACs | ${result.seconds.toFixed(1)} s`);
       }
     });
+}
+
+/** A checkpoint file, or the checkpoint in a run directory. */
+function checkpointPath(path: string): string {
+  if (!existsSync(path)) throw new DataFormatError(path, 'checkpoint not found');
+  if (!statSync(path).isDirectory()) return path;
+  for (const name of [CHECKPOINT_FILE, LEGACY_CHECKPOINT_FILE]) if (existsSync(join(path, name))) return join(path, name);
+  throw new DataFormatError(path, `no ${CHECKPOINT_FILE} in this directory`);
 }

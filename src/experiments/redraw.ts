@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { lineChart } from '../plot/charts.js';
-import { writeFigure } from '../plot/render.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFigure } from './figure-file.js';
+import { writeFileAtomic } from '../node/files.js';
+import { readRunHistory } from '../node/run-directory.js';
 import { resolveRunConfig } from '../train/run-config.js';
-import { readHistory } from '../train/trainer.js';
 import { writeReproduceReport } from './reproduce-report.js';
 import { weightsHistogram } from './run-figures.js';
 import { finishedOutcomes, readManifest } from './sweep.js';
@@ -25,15 +25,15 @@ export async function redrawFigures(dir: string): Promise<{ markdownPath: string
     const context = existsSync(join(dir, 'reproduce.json')) ? JSON.parse(readFileSync(join(dir, 'reproduce.json'), 'utf8')) : { scale: '?', seeds: 0, skipped: [] };
     return writeReproduceReport(dir, cells, outcomes, context);
   }
-  if (!existsSync(join(dir, 'metrics.jsonl')) || !existsSync(join(dir, 'config.json'))) {
-    throw new ConfigError(`${dir}: neither a sweep (sweep.json) nor a training run (config.json, metrics.jsonl)`);
+  if (!existsSync(join(dir, 'config.json'))) {
+    throw new ConfigError(`${dir}: neither a sweep (sweep.json) nor a training run (config.json)`);
   }
   return redrawRun(dir);
 }
 
 async function redrawRun(dir: string): Promise<{ markdownPath: string; figures: string[] }> {
-  const config = resolveRunConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'));
-  const history = readHistory(join(dir, 'metrics.jsonl'));
+  const config = resolveRunConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), join(dir, 'config.json'), { stored: true });
+  const history = await readRunHistory(dir);
   const figures: string[] = [];
   const curve = (name: string, pick: (m: (typeof history)[number]) => unknown) => ({
     name,

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, lineChart, multiPanel, type Bar } from '../plot/charts.js';
-import { writeFigure } from '../plot/render.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFigure } from './figure-file.js';
+import { writeFileAtomic } from '../node/files.js';
 import { resolveRunConfig } from '../train/run-config.js';
 import { snnRasters, weightsHistogram } from './run-figures.js';
 import { cellDir, DataCache, type Cell, type CellOutcome } from './cell.js';

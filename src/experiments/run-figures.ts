@@ -1,19 +1,18 @@
 /** Figures of one finished run: its weights per layer before and after training, its spike rasters. */
-import { SnnModel } from '../models/snn/model.js';
-import type { SnnNetwork } from '../models/snn/network.js';
-import { recordSpikeRaster } from '../models/snn/raster.js';
-import { createModel } from '../models/registry.js';
+import { getFamily } from '../models/registry.js';
+import { NO_ROWS } from '../models/model.js';
+import { loadWeights } from '../node/weights-files.js';
 import { histogram, multiPanel, spikeRaster } from '../plot/charts.js';
-import type { TopLevelSpec } from '../plot/render.js';
+import type { TopLevelSpec } from '../plot/charts.js';
 import { RandomStream, useBackend } from '../tensor/index.js';
+import { createModel } from '../train/loop.js';
 import { modelLayers, type RunConfig } from '../train/run-config.js';
-import { loadWeights } from '../train/weights-file.js';
 
 /** Histograms of every weight matrix, initial (redrawn from the run's seed) and trained (weights.json). */
 export async function weightsHistogram(config: RunConfig, weightsPath: string, title: string): Promise<TopLevelSpec> {
   await useBackend(config.backend);
   const layers = modelLayers(config);
-  const initial = createModel(config, RandomStream.fromSeed(config.seed), false).parameters;
+  const initial = createModel(config, RandomStream.fromSeed(config.seed), NO_ROWS).parameters;
   const trained = loadWeights(weightsPath, layers);
   const groups = layers.slice(1).flatMap((_, k) => [
     { name: `W${k + 1} initial`, values: initial.weights[k].data },
@@ -23,25 +22,25 @@ export async function weightsHistogram(config: RunConfig, weightsPath: string, t
 }
 
 /**
- * Spike rasters of one input sample in phase (a) of the §1 network, with the initial and with the
- * trained weights side by side; undefined for the other model families.
+ * Spike rasters of one input sample with the initial and with the trained weights side by side,
+ * for a spiking family (its descriptor's `spikeRaster`); undefined for the others.
  */
 export async function snnRasters(config: RunConfig, weightsPath: string, sample: Float32Array, title: string): Promise<TopLevelSpec | undefined> {
+  const family = getFamily(config.model);
+  if (!family.spikeRaster) return undefined;
   await useBackend(config.backend);
-  const initial = createModel(config, RandomStream.fromSeed(config.seed), false);
-  if (!(initial instanceof SnnModel)) return undefined;
   const layers = modelLayers(config);
-  const trained = loadWeights(weightsPath, layers);
-  const nets: [SnnNetwork, string][] = [
-    [initial.network, 'before training'],
-    [{ ...initial.network, weights: trained.weights, biases: trained.biases }, 'after training'],
+  // The same seed draws the same initial weights (and, with Dale's law, the same inhibitory neurons).
+  const models: [string, ReturnType<typeof createModel>][] = [
+    ['before training', createModel(config, RandomStream.fromSeed(config.seed), NO_ROWS)],
+    ['after training', createModel(config, RandomStream.fromSeed(config.seed), NO_ROWS, loadWeights(weightsPath, layers))],
   ];
-  const panels = nets.map(([net, when]) =>
+  const panels = models.map(([when, model]) =>
     spikeRaster({
       title: when,
       timeTitle: 'LIF step (0.1 ms)',
       neuronTitle: `neuron (hidden 1–${layers[1]}, then the next layers)`,
-      spikes: recordSpikeRaster(net, sample).map((s) => ({ time: s.step, neuron: layers.slice(1, s.layer).reduce((a, n) => a + n, 0) + s.neuron })),
+      spikes: family.spikeRaster!(model, sample).map((s) => ({ time: s.step, neuron: layers.slice(1, s.layer).reduce((a, n) => a + n, 0) + s.neuron })),
     }),
   );
   return multiPanel(panels, 2, title);

@@ -3,7 +3,7 @@
  * paper's §4 cost of a pair of runs, executed MACs and wall time.
  */
 import { pairedPaperCost } from '../train/cost.js';
-import type { EpochMetrics } from '../train/trainer.js';
+import type { EpochMetrics } from '../train/loop.js';
 import type { CellOutcome } from './cell.js';
 
 /**
@@ -45,7 +45,7 @@ export function runNumbers(outcome: CellOutcome): RunNumbers | undefined {
     backwardMacsPerSample: typeof last.trainBackwardMacs === 'number' ? mean((m) => Number(m.trainBackwardMacs)) : undefined,
     paperOpsPerSample: last.paperOpsPerSample,
     secondsPerEpoch: mean((m) => m.trainSeconds),
-    peakRssMiB: Math.max(...h.map((m) => m.peakRssMiB)),
+    peakRssMiB: Math.max(...h.map((m) => m.peakRssMiB ?? NaN)),
   };
 }
 

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { heatmap, lineChart, type HeatmapCell } from '../plot/charts.js';
-import { writeFigure } from '../plot/render.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFigure } from './figure-file.js';
+import { writeFileAtomic } from '../node/files.js';
 import type { Cell, CellOutcome } from './cell.js';
 import { curveSummary, curveTable } from './curve.js';
 import { gridSummary, gridTable } from './grid.js';

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../train/atomic.js';
-import type { ProgressInfo } from '../train/trainer.js';
+import { writeFileAtomic } from '../node/files.js';
+import type { ProgressInfo } from '../train/loop.js';
 import { DataCache, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
 
 export interface Shard {

@@ -1,7 +1,7 @@
 /**
- * What the training loop needs of a model family (§1 SNN today; §2 energy ANN and §3 spiking MLP
- * plug in the same way): one batch of training or evaluation, its parameters for export, every
- * array a checkpoint must hold to continue bit for bit, and the §4 operation count.
+ * What the training loop needs of a model family (§1 SNN, §2 energy ANN, §3 spiking MLP): one
+ * batch of training or evaluation, its parameters for export, every array a checkpoint must hold to
+ * continue bit for bit (named, with its shape), and the §4 operation count.
  */
 import type { Matrix, RandomStream } from '../tensor/index.js';
 
@@ -16,6 +16,7 @@ export interface BatchContext {
 }
 
 export type Split = 'train' | 'validation' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
 /** Rows of each split, for models that keep per-example state (§2); sizes their state arrays. */
 export type SplitRows = Readonly<Record<Split, number>>;
@@ -38,13 +39,34 @@ export interface ModelParameters {
   readonly biases: Float32Array[];
 }
 
+/** One array of a model's state, as a checkpoint stores it. */
+export interface NamedArray {
+  /** Unique within the model, e.g. "W1", "b2", "state.train.s1", "adam.m.W1". */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Uint8Array;
+}
+
 export interface Model {
   readonly layers: readonly number[];
   readonly parameters: ModelParameters;
+  /** What runs the model's hot loops, one line per phase or part (for the run log). */
+  readonly implementation: readonly string[];
   trainBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome;
   evaluateBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome;
-  /** Parameters and persistent state, in a fixed order; a checkpoint saves them and restores them in place. */
-  checkpointArrays(): (Float32Array | Uint8Array)[];
+  /**
+   * Parameters and persistent state, in a fixed order, each named with its shape: a checkpoint
+   * saves them and restores them in place (by name).
+   */
+  stateArrays(): NamedArray[];
   /** The paper's operations per sample per epoch (§4). */
   paperOpsPerSample(): number;
+}
+
+/** Names and shapes for a model's weights W1 … and biases b1 … (b1, the input's, is empty). */
+export function parameterArrays(p: ModelParameters): NamedArray[] {
+  return [
+    ...p.weights.map((w, k) => ({ name: `W${k + 1}`, shape: [w.rows, w.cols], data: w.data })),
+    ...p.biases.map((b, k) => ({ name: `b${k + 1}`, shape: [b.length], data: b })),
+  ];
 }

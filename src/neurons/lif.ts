@@ -54,3 +54,36 @@ export function lifStep(input: Float32Array, state: LifState, params: LifParams,
     }
   }
 }
+
+/** What a blend step records of the new state (see `blendStep`). */
+export interface BlendRecord {
+  readonly into: Float32Array;
+  readonly offset: number;
+  /** 'activity': σ̃(s) of the float64 blend, the analog drive of the layer above; 'spikes': 1 where s > V_th, else 0. */
+  readonly kind: 'activity' | 'spikes';
+}
+
+/**
+ * The blend that ends each step of the feedforward phase, §1.2a, after the LIF step: with the
+ * particles p (the layer's last free state) and the influence λ = t/T,
+ *
+ *   s = λ·V + (1 − λ)·p;   spike where s > V_th;   V = s
+ *
+ * over every entry of v (in place). Returns the number of spikes. Together with `lifStep` this is
+ * the one definition of a feedforward step; the unrolled and WebAssembly loops are tested against
+ * it.
+ */
+export function blendStep(v: Float32Array, p: Float32Array, lambda: number, vTh: number, record?: BlendRecord): number {
+  let spikes = 0;
+  const out = record?.into;
+  const offset = record?.offset ?? 0;
+  const activity = record?.kind === 'activity';
+  for (let i = 0; i < v.length; i++) {
+    const s = lambda * v[i] + (1 - lambda) * p[i];
+    const spike = s > vTh;
+    if (spike) spikes++;
+    v[i] = s;
+    if (out) out[offset + i] = activity ? 2 / (1 + Math.exp(-s)) - 1 : spike ? 1 : 0; // σ̃(s), inlined
+  }
+  return spikes;
+}

@@ -5,7 +5,15 @@
  * rule call of the matrix below it (top-down order, §1.2e).
  */
 import type { Matrix } from '../tensor/index.js';
-import type { SbpParams } from './sbp.js';
+
+/** SBP's parameters (§1.3): range r, fraction f and the three component weights λ. */
+export interface SbpParams {
+  readonly range: number;
+  readonly fraction: number;
+  readonly lambdaPre: number;
+  readonly lambdaPost: number;
+  readonly lambdaBp: number;
+}
 
 export interface RuleInput {
   /** s⁰_{m−1}: free state of the presynaptic layer (batch × n_pre). */
@@ -34,6 +42,22 @@ export interface SbpTrace {
   readonly ltdRowSums: Float64Array;
 }
 
+/** The sums of D that SBP's spread factors are made of: rowsum(D⁺), |rowsum(D⁻)|, |colsum(D⁻)|. */
+export interface SbpSums {
+  readonly ltpRow: Float64Array;
+  readonly ltdRowAbs: Float64Array;
+  readonly ltdColAbs: Float64Array;
+}
+
+/** SBP's spread factors: a₁, a₂ per presynaptic neuron, c₃ (and c₄, c₅ for hidden matrices) per postsynaptic one. */
+export interface SbpFactors {
+  readonly a1: Float64Array;
+  readonly a2: Float64Array;
+  readonly c3: Float64Array;
+  readonly c4?: Float64Array;
+  readonly c5?: Float64Array;
+}
+
 export interface RuleOutput {
   /** ΔW, n_pre × n_post. */
   readonly delta: Matrix;
@@ -41,17 +65,3 @@ export interface RuleOutput {
 }
 
 export type PlasticityRule = (input: RuleInput) => RuleOutput;
-
-/** x ← x · factor, elementwise. */
-export function scaleInPlace(m: Matrix, factor: number): Matrix {
-  const d = m.data;
-  for (let i = 0; i < d.length; i++) d[i] *= factor;
-  return m;
-}
-
-/** a − b as a new matrix (same shapes). */
-export function difference(a: Matrix, b: Matrix): Matrix {
-  const out = new Float32Array(a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
-  return { rows: a.rows, cols: a.cols, data: out };
-}

@@ -15,32 +15,8 @@
  *
  * With f = 0 every factor is 1 and ΔW = D exactly.
  */
-import { matMul } from '../tensor/index.js';
-import { difference, type RuleInput, type RuleOutput, type SbpTrace } from './rule.js';
-
-/** The sums of D that the spread factors are made of: rowsum(D⁺), |rowsum(D⁻)|, |colsum(D⁻)|. */
-export interface SbpSums {
-  readonly ltpRow: Float64Array;
-  readonly ltdRowAbs: Float64Array;
-  readonly ltdColAbs: Float64Array;
-}
-
-/** The spread factors: a₁, a₂ per presynaptic neuron, c₃ (and c₄, c₅ for hidden matrices) per postsynaptic one. */
-export interface SbpFactors {
-  readonly a1: Float64Array;
-  readonly a2: Float64Array;
-  readonly c3: Float64Array;
-  readonly c4?: Float64Array;
-  readonly c5?: Float64Array;
-}
-
-export interface SbpParams {
-  readonly range: number;
-  readonly fraction: number;
-  readonly lambdaPre: number;
-  readonly lambdaPost: number;
-  readonly lambdaBp: number;
-}
+import { difference, matMul } from '../tensor/index.js';
+import type { RuleInput, RuleOutput, SbpFactors, SbpParams, SbpSums, SbpTrace } from './rule.js';
 
 /** N(v) = v / sum(v); v itself when the sum is 0. */
 export function normalizeBySum(v: Float64Array): Float64Array {
@@ -81,24 +57,27 @@ export function sbpSpread(sums: SbpSums, p: SbpParams, above?: SbpTrace): { fact
   return { factors: { a1, a2, c3, c4, c5 }, trace };
 }
 
+/** βB·D = s⁰_{m−1}ᵀ (s⁺_m − s⁰_m), n_pre × n_post. */
+export function sbpBaseProduct(input: RuleInput): Float32Array {
+  const { preFree, postFree, postNudged } = input;
+  return matMul(preFree, difference(postNudged, postFree), { transposeA: true }).data;
+}
+
 /** D = s⁰_{m−1}ᵀ (s⁺_m − s⁰_m) / (βB). */
 export function sbpBaseChange(input: RuleInput): Float32Array {
-  const { preFree, postFree, postNudged, beta } = input;
-  const product = matMul(preFree, difference(postNudged, postFree), { transposeA: true });
-  const scale = 1 / (beta * preFree.rows);
-  const d = product.data;
+  const d = sbpBaseProduct(input);
+  const scale = 1 / (input.beta * input.preFree.rows);
   for (let i = 0; i < d.length; i++) d[i] *= scale;
   return d;
 }
 
 const zeroIfNaN = (x: number): number => (x === x ? x : 0);
 
-export function selfBackpropagation(input: RuleInput): RuleOutput {
-  const p = input.sbp;
-  const nPre = input.preFree.cols;
-  const nPost = input.postFree.cols;
-  const D = sbpBaseChange(input);
+/** True when the matrix of `input` lies below another (components 4 and 5 apply, §1.3). */
+export const isHiddenMatrix = (input: RuleInput): boolean => !input.feedsOutput && input.above !== undefined;
 
+/** The first pass over D (n_pre × n_post): rowsum(D⁺), |rowsum(D⁻)| and |colsum(D⁻)|, float64. */
+export function sbpSumsOf(D: Float32Array, nPre: number, nPost: number): SbpSums {
   const ltpRow = new Float64Array(nPre);
   const ltdRowAbs = new Float64Array(nPre);
   const ltdColAbs = new Float64Array(nPost);
@@ -117,17 +96,21 @@ export function selfBackpropagation(input: RuleInput): RuleOutput {
     ltpRow[i] = pos;
     ltdRowAbs[i] = Math.abs(neg);
   }
-  const hidden = !input.feedsOutput && input.above !== undefined;
-  const { factors, trace } = sbpSpread({ ltpRow, ltdRowAbs, ltdColAbs }, p, hidden ? input.above : undefined);
-  const { a1, a2, c3, c4, c5 } = factors;
+  return { ltpRow, ltdRowAbs, ltdColAbs };
+}
 
-  const delta = D; // overwritten in place, entry by entry
+/**
+ * The second pass: D becomes ΔW in place, entry by entry, from the spread factors (output matrix:
+ * P1 + (P2 + P3)/2; hidden matrix, with c₄ and c₅: (P1 + P4)/2 + (P2 + P3 + P5)/3, NaN → 0).
+ */
+export function sbpDeltaInPlace(D: Float32Array, nPre: number, nPost: number, factors: SbpFactors): Float32Array {
+  const { a1, a2, c3, c4, c5 } = factors;
   if (!c4 || !c5) {
     for (let i = 0; i < nPre; i++) {
       const base = i * nPost;
       for (let j = 0; j < nPost; j++) {
         const d = D[base + j];
-        delta[base + j] = d > 0 ? a1[i] * d : d < 0 ? (a2[i] * d + d * c3[j]) / 2 : 0;
+        D[base + j] = d > 0 ? a1[i] * d : d < 0 ? (a2[i] * d + d * c3[j]) / 2 : 0;
       }
     }
   } else {
@@ -135,11 +118,19 @@ export function selfBackpropagation(input: RuleInput): RuleOutput {
       const base = i * nPost;
       for (let j = 0; j < nPost; j++) {
         const d = D[base + j];
-        if (d > 0) delta[base + j] = (zeroIfNaN(a1[i] * d) + zeroIfNaN(d * c4[j])) / 2;
-        else if (d < 0) delta[base + j] = (zeroIfNaN(a2[i] * d) + zeroIfNaN(d * c3[j]) + zeroIfNaN(d * c5[j])) / 3;
-        else delta[base + j] = 0; // also NaN: every P entry is NaN and set to 0
+        if (d > 0) D[base + j] = (zeroIfNaN(a1[i] * d) + zeroIfNaN(d * c4[j])) / 2;
+        else if (d < 0) D[base + j] = (zeroIfNaN(a2[i] * d) + zeroIfNaN(d * c3[j]) + zeroIfNaN(d * c5[j])) / 3;
+        else D[base + j] = 0; // also NaN: every P entry is NaN and set to 0
       }
     }
   }
-  return { delta: { rows: nPre, cols: nPost, data: delta }, trace };
+  return D;
+}
+
+export function selfBackpropagation(input: RuleInput): RuleOutput {
+  const nPre = input.preFree.cols;
+  const nPost = input.postFree.cols;
+  const D = sbpBaseChange(input);
+  const { factors, trace } = sbpSpread(sbpSumsOf(D, nPre, nPost), input.sbp, isHiddenMatrix(input) ? input.above : undefined);
+  return { delta: { rows: nPre, cols: nPost, data: sbpDeltaInPlace(D, nPre, nPost, factors) }, trace };
 }

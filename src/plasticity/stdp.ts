@@ -6,8 +6,8 @@
  *
  * Differential STDP is computed as (s⁺_{m−1} − s⁰_{m−1})ᵀ s⁰_m, one product instead of two.
  */
-import { matMul } from '../tensor/index.js';
-import { difference, scaleInPlace, type RuleInput, type RuleOutput } from './rule.js';
+import { difference, matMul, scaleInPlace } from '../tensor/index.js';
+import type { RuleInput, RuleOutput } from './rule.js';
 
 export function differentialStdp(input: RuleInput): RuleOutput {
   const { preFree, preNudged, postFree, beta } = input;

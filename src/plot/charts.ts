@@ -5,6 +5,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 
+export type { TopLevelSpec };
+
 /** One curve of {@link lineChart}; `std` (where given) draws a shaded band of ±std around `y`. */
 export interface LineSeries {
   name: string;

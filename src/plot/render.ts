@@ -7,7 +7,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../node/files.js';
 import { FONT_FAMILY, FONT_FILES, textWidth } from './fonts.js';
 
 export type { TopLevelSpec } from 'vega-lite';

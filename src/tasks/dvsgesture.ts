@@ -1,32 +1,31 @@
 /**
  * DVS128 Gesture (§5): each gesture segment binned into 100 frames of 32×32 (the 128×128 sensor
- * pooled 4×4, polarities merged); paper network [1024, 500, 11], batch 50. The SNN sees one frame
+ * pooled 4×4, polarities merged); paper network [1024, 500, 11]. The SNN sees one frame
  * per row (a segment's frames are consecutive rows carrying the segment's label) and a segment is
  * classified by the argmax of its frames' summed outputs. The reference's flattening with its row
  * index error (§1.6) is not reproduced. Primary score: per-segment accuracy; also per-frame.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { GESTURE_CLASS_COUNT } from '../data/dvsgesture/labels.js';
 import { framesAsRows, loadDvsGesture } from '../data/dvsgesture/load.js';
 import type { Dataset } from '../data/dataset.js';
 import { argmaxRow, classificationAccuracy } from './metrics.js';
 import type { Task } from './task.js';
 
 export const GESTURE_FRAMES = 100;
+/** One frame: the 128 × 128 sensor pooled 4 × 4, polarities merged. */
+const FRAME_INPUTS = 32 * 32;
 
 export const dvsGestureTask: Task = {
   name: 'dvsgesture',
+  title: 'DVS128 Gesture',
+  inputSize: FRAME_INPUTS,
+  outputSize: GESTURE_CLASS_COUNT,
+  defaultLayers: [FRAME_INPUTS, 500, GESTURE_CLASS_COUNT],
   primaryName: 'per-segment accuracy',
-  defaultLayers: [1024, 500, 11],
-  defaultBatchSize: 50,
-  async load(dir, limits) {
-    if (dir === undefined) {
-      throw new ConfigError('DVS128 Gesture has no embedded default: pass --data DIR holding the DvsGesture recordings (see `selfprop data fetch dvsgesture`)');
-    }
+  dataHint: 'DVS128 Gesture has no embedded default: pass --data DIR holding the DvsGesture recordings (see `selfprop data fetch dvsgesture`)',
+  async load(source, limits) {
     // `selfprop data fetch dvsgesture --dir DIR` unpacks to DIR/DvsGesture; accept either folder.
-    const unpacked = join(dir, 'DvsGesture');
-    const data = await loadDvsGesture(existsSync(unpacked) ? unpacked : dir, { frames: GESTURE_FRAMES });
+    const data = await loadDvsGesture((await source.folder('DvsGesture')) ?? source, { frames: GESTURE_FRAMES, onProgress: limits.onProgress });
     const rows = (d: Dataset, limit?: number): Dataset => {
       const segments = limit === undefined ? d.count : Math.min(d.count, Math.ceil(limit / GESTURE_FRAMES));
       const kept: Dataset = { ...d, count: segments, inputs: d.inputs.subarray(0, segments * d.inputSize), targets: d.targets.subarray(0, segments * d.targetSize), labels: d.labels?.subarray(0, segments) };
@@ -50,4 +49,5 @@ export const dvsGestureTask: Task = {
     for (const [sample, sum] of sums) if (argmaxRow(sum, 0, width) === labels[sample * group]) correct++;
     return { primary: sums.size === 0 ? 0 : correct / sums.size, extra: { frameAccuracy: perFrame } };
   },
+  epochParts: () => [],
 };

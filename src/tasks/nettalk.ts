@@ -5,21 +5,23 @@
  * phoneme accuracy (nearest valid code, J/G share one), frame accuracy (all 26 units right at 0.5),
  * and the count of all-zero output rows.
  */
-import { ConfigError } from '../errors.js';
-import { loadNettalk } from '../data/nettalk/load.js';
+import { INPUT_SIZE, TARGET_SIZE } from '../data/nettalk/encode.js';
+import { readNettalk } from '../data/nettalk/load.js';
 import { nettalkMetrics } from '../data/nettalk/metrics.js';
 import type { Task } from './task.js';
 
+const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
+
 export const nettalkTask: Task = {
   name: 'nettalk',
-  defaultLayers: [189, 500, 26],
+  title: 'NETtalk',
+  inputSize: INPUT_SIZE,
+  outputSize: TARGET_SIZE,
+  defaultLayers: [INPUT_SIZE, 500, TARGET_SIZE],
   primaryName: 'score (1 − mean cosine distance)',
-  defaultBatchSize: 1,
-  load(dir, limits, split = 'paper') {
-    if (dir === undefined) {
-      throw new ConfigError('NETtalk has no embedded default (its licence is non-commercial research): pass --data DIR holding nettalk.data and nettalk.list (get them with `selfprop data fetch nettalk`)');
-    }
-    const { data } = loadNettalk(dir, { mode: split });
+  dataHint: 'NETtalk has no embedded default (its licence is non-commercial research): pass --data DIR holding nettalk.data and nettalk.list (get them with `selfprop data fetch nettalk`)',
+  async load(source, limits) {
+    const { data } = await readNettalk(source, { mode: limits.split ?? 'paper' });
     const take = (d: typeof data.train, limit?: number) =>
       limit === undefined || limit >= d.count
         ? d
@@ -42,4 +44,5 @@ export const nettalkTask: Task = {
       extra: { phonemeAccuracy: m.accuracy, frameAccuracy: m.frameAccuracy, zeroOutputRows: m.zeroOutputRows },
     };
   },
+  epochParts: (values, evalName) => (typeof values.testPhonemeAccuracy === 'number' ? [`${evalName} phonemes ${pct(values.testPhonemeAccuracy)}`] : []),
 };

@@ -1,5 +1,5 @@
 export { BACKENDS, type BackendName, useBackend, currentBackend, liveTensors } from './backend.js';
-export { type Matrix, zeros, copyMatrix, allFinite } from './matrix.js';
+export { type Matrix, zeros, copyMatrix, allFinite, difference, scaleInPlace } from './matrix.js';
 export { MacCounter, macCounter } from './macs.js';
 export { matMul, upload, type MatMulOptions, type Operand } from './ops.js';
 export { RandomStream } from './random.js';

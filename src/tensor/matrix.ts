@@ -24,3 +24,17 @@ export function allFinite(data: Float32Array): boolean {
   }
   return true;
 }
+
+/** a − b as a new matrix (same shapes). */
+export function difference(a: Matrix, b: Matrix): Matrix {
+  const out = new Float32Array(a.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] - b.data[i];
+  return { rows: a.rows, cols: a.cols, data: out };
+}
+
+/** m ← m · factor, elementwise; returns m. */
+export function scaleInPlace(m: Matrix, factor: number): Matrix {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) d[i] *= factor;
+  return m;
+}

@@ -1,86 +1,172 @@
 /**
  * Checkpoints: everything needed to continue a run bit for bit — the resolved config, every array
- * the model lists (parameters and persistent state: V, g, particles, STP, …), the random stream's
- * state and the number of finished epochs. Arrays are stored as base64 of their little-endian
- * bytes, so they round-trip exactly. Written atomically at each epoch end.
+ * the model names (parameters and persistent state: V, g, particles, STP, per-example states, Adam
+ * moments, …) with its shape and dtype, the random stream's state, the number of finished epochs,
+ * the metrics of every finished epoch, and the rows of each split. Stored as a safetensors file
+ * (safetensors.ts) whose metadata carries the rest as JSON strings, with a format name and version.
+ *
+ * Arrays are restored by name: a missing, extra or reshaped array is an error that names it.
+ * Checkpoints of version 3 (selfprop 0.1: JSON with positional base64 arrays) are still read.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { decodeBase64 } from '../encoding.js';
 import { DataFormatError } from '../errors.js';
-import { NO_ROWS, type Model, type SplitRows } from '../models/model.js';
-import { createModel } from '../models/registry.js';
+import { NO_ROWS, SPLITS, type Model, type NamedArray, type SplitRows } from '../models/model.js';
 import { RandomStream } from '../tensor/index.js';
-import { writeFileAtomic } from './atomic.js';
+import { createModel, type EpochMetrics, type ResumePoint } from './loop.js';
 import { resolveRunConfig, type RunConfig } from './run-config.js';
+import { bytesOf, decodeSafetensors, decodeSafetensorsHeader, encodeSafetensors, type Tensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'selfprop-checkpoint';
-const VERSION = 3;
+export const CHECKPOINT_VERSION = 4;
 
-export interface Checkpoint {
-  /** Epochs finished. */
-  readonly epoch: number;
+export interface Checkpoint extends ResumePoint {
   readonly config: RunConfig;
-  readonly model: Model;
-  readonly rngState: number[];
   /** Rows of each split the run used (sizes the per-example state of §2 models). */
   readonly rows: SplitRows;
 }
 
-const encode = (a: Float32Array | Uint8Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+export interface CheckpointContents {
+  readonly epoch: number;
+  readonly config: RunConfig;
+  readonly model: Model;
+  readonly rngState: readonly number[];
+  readonly history: readonly EpochMetrics[];
+  readonly rows: SplitRows;
+}
 
-export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
-  const body = {
+const dtypeOf = (a: NamedArray): 'F32' | 'U8' => (a.data instanceof Float32Array ? 'F32' : 'U8');
+
+export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
+  const tensors: Tensor[] = c.model.stateArrays().map((a) => ({ name: a.name, dtype: dtypeOf(a), shape: a.shape, bytes: bytesOf(a.data) }));
+  return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
-    version: VERSION,
-    epoch: ckpt.epoch,
-    config: ckpt.config,
-    arrays: ckpt.model.checkpointArrays().map(encode),
-    rngState: ckpt.rngState,
-    rows: ckpt.rows,
-  };
-  writeFileAtomic(path, JSON.stringify(body));
+    version: String(CHECKPOINT_VERSION),
+    epoch: String(c.epoch),
+    config: JSON.stringify(c.config),
+    rows: JSON.stringify(c.rows),
+    rngState: JSON.stringify(c.rngState),
+    history: JSON.stringify(c.history),
+  });
+}
+
+/** What the start of a checkpoint file says, without its arrays (its first bytes are enough). */
+export interface CheckpointSummary {
+  readonly epoch: number;
+  readonly history: EpochMetrics[];
+  readonly config: unknown;
+}
+
+/** The summary from the first bytes of a checkpoint (`size` = the whole file's length). */
+export function readCheckpointSummary(head: Uint8Array, file: string, size: number): CheckpointSummary {
+  if (head[0] === 0x7b /* '{' */) throw new DataFormatError(file, 'a version-3 checkpoint (JSON): read it whole with decodeCheckpoint');
+  const { metadata } = decodeSafetensorsHeader(head, file, size);
+  checkFormat(metadata, file);
+  return { epoch: intField(metadata, 'epoch', file), history: jsonField(metadata, 'history', file) as EpochMetrics[], config: jsonField(metadata, 'config', file) };
 }
 
 /**
- * Read a checkpoint. `expectedRows`, when given (a resumed run), must equal the rows the run was
- * made with: per-example state is indexed by row.
+ * Decode a checkpoint file's bytes. `expectedRows`, when given (a resumed run), must equal the rows
+ * the run was made with: per-example state is indexed by row.
  */
-export function loadCheckpoint(path: string, expectedRows?: SplitRows): Checkpoint {
-  if (!existsSync(path)) throw new DataFormatError(path, 'checkpoint not found');
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new DataFormatError(path, `not a readable checkpoint (${(err as Error).message})`);
+export function decodeCheckpoint(bytes: Uint8Array, file: string, expectedRows?: SplitRows): Checkpoint {
+  if (bytes[0] === 0x7b /* '{' */) return decodeVersion3(bytes, file, expectedRows);
+  const { metadata, tensors } = decodeSafetensors(bytes, file);
+  checkFormat(metadata, file);
+  const config = resolveRunConfig(jsonField(metadata, 'config', file), file, { stored: true });
+  const rows = readRows(file, jsonField(metadata, 'rows', file));
+  checkRows(file, rows, expectedRows);
+  const model = createModel(config, RandomStream.fromSeed(config.seed), rows);
+  const wanted = model.stateArrays();
+  for (const a of wanted) {
+    const t = tensors.get(a.name);
+    if (!t) throw new DataFormatError(file, `array "${a.name}" missing: not a checkpoint of this model (${config.model} [${model.layers.join(',')}])`);
+    if (t.dtype !== dtypeOf(a) || t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
+      throw new DataFormatError(file, `array "${a.name}" is ${t.dtype} [${t.shape.join(',')}], the model needs ${dtypeOf(a)} [${a.shape.join(',')}]`);
+    }
+    bytesOf(a.data).set(t.bytes);
   }
-  if (body.format !== CHECKPOINT_FORMAT) throw new DataFormatError(path, `not a selfprop checkpoint (format "${String(body.format)}")`);
-  if (body.version !== VERSION) throw new DataFormatError(path, `checkpoint version ${String(body.version)}, this selfprop reads version ${VERSION}`);
-  const config = resolveRunConfig(body.config, path);
-  const rows = readRows(path, body.rows);
-  if (expectedRows && (['train', 'validation', 'test'] as const).some((k) => expectedRows[k] !== rows[k])) {
-    throw new DataFormatError(path, `made on ${describeRows(rows)}, but the data now has ${describeRows(expectedRows)}; resume with the run's own data and limits`);
-  }
-  const model = createModel(config, RandomStream.fromSeed(config.seed), false, rows);
-  const arrays = model.checkpointArrays();
-  const stored = body.arrays;
-  if (!Array.isArray(stored) || stored.length !== arrays.length) {
-    throw new DataFormatError(path, `${Array.isArray(stored) ? stored.length : 'no'} arrays stored, the model needs ${arrays.length}`);
-  }
-  arrays.forEach((target, i) => {
-    const bytes = Buffer.from(String(stored[i]), 'base64');
-    if (bytes.length !== target.byteLength) throw new DataFormatError(path, `array ${i}: ${bytes.length} bytes, expected ${target.byteLength}`);
-    new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
-  });
-  const rngState = body.rngState;
-  if (!Array.isArray(rngState) || !rngState.every((v) => Number.isInteger(v))) throw new DataFormatError(path, 'random stream state missing');
-  return { epoch: Number(body.epoch), config, model, rngState, rows };
+  const extra = [...tensors.keys()].filter((name) => !wanted.some((a) => a.name === name));
+  if (extra.length > 0) throw new DataFormatError(file, `array "${extra[0]}" is not part of this model (${config.model} [${model.layers.join(',')}])`);
+  const rngState = readRngState(file, jsonField(metadata, 'rngState', file));
+  const history = jsonField(metadata, 'history', file);
+  if (!Array.isArray(history)) throw new DataFormatError(file, 'metadata "history" is not a list of epochs');
+  return { epoch: intField(metadata, 'epoch', file), config, model, rngState, history: history as EpochMetrics[], rows };
 }
 
-function readRows(path: string, value: unknown): SplitRows {
+function checkFormat(metadata: Readonly<Record<string, string>>, file: string): void {
+  if (metadata.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format ${JSON.stringify(metadata.format ?? null)})`);
+  if (metadata.version !== String(CHECKPOINT_VERSION)) {
+    throw new DataFormatError(file, `checkpoint version ${metadata.version}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
+  }
+}
+
+function jsonField(metadata: Readonly<Record<string, string>>, key: string, file: string): unknown {
+  const text = metadata[key];
+  if (text === undefined) throw new DataFormatError(file, `metadata "${key}" missing`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DataFormatError(file, `metadata "${key}" is not JSON (${(err as Error).message})`);
+  }
+}
+
+function intField(metadata: Readonly<Record<string, string>>, key: string, file: string): number {
+  const value = Number(metadata[key]);
+  if (!Number.isSafeInteger(value) || value < 0) throw new DataFormatError(file, `metadata "${key}" is not a non-negative integer`);
+  return value;
+}
+
+function readRows(file: string, value: unknown): SplitRows {
   if (value === undefined) return NO_ROWS;
-  const v = value as Record<string, unknown>;
-  const ok = (['train', 'validation', 'test'] as const).every((k) => Number.isInteger(v[k]) && (v[k] as number) >= 0);
-  if (!ok) throw new DataFormatError(path, 'row counts ("rows") are not three non-negative integers');
+  const v = (value ?? {}) as Record<string, unknown>;
+  const ok = SPLITS.every((k) => Number.isSafeInteger(v[k]) && (v[k] as number) >= 0);
+  if (!ok) throw new DataFormatError(file, 'row counts ("rows") are not three non-negative integers');
   return { train: v.train as number, validation: v.validation as number, test: v.test as number };
 }
 
+function checkRows(file: string, rows: SplitRows, expected?: SplitRows): void {
+  if (expected && SPLITS.some((k) => expected[k] !== rows[k])) {
+    throw new DataFormatError(file, `made on ${describeRows(rows)}, but the data now has ${describeRows(expected)}; resume with the run's own data and limits`);
+  }
+}
+
+function readRngState(file: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isSafeInteger(v))) throw new DataFormatError(file, 'random stream state missing');
+  return value as number[];
+}
+
 const describeRows = (r: SplitRows) => `${r.train} training / ${r.validation} validation / ${r.test} test rows`;
+
+/** selfprop 0.1's checkpoints: JSON, arrays as positional base64 in the model's (unchanged) order, no history. */
+function decodeVersion3(bytes: Uint8Array, file: string, expectedRows?: SplitRows): Checkpoint {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch (err) {
+    throw new DataFormatError(file, `not a readable checkpoint (${(err as Error).message})`);
+  }
+  if (body === null || typeof body !== 'object' || body.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format "${String(body?.format)}")`);
+  if (body.version !== 3) throw new DataFormatError(file, `checkpoint version ${String(body.version)}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
+  const config = resolveRunConfig(body.config, file, { stored: true });
+  const rows = readRows(file, body.rows);
+  checkRows(file, rows, expectedRows);
+  const model = createModel(config, RandomStream.fromSeed(config.seed), rows);
+  const arrays = model.stateArrays();
+  const stored = body.arrays;
+  if (!Array.isArray(stored) || stored.length !== arrays.length) {
+    throw new DataFormatError(file, `${Array.isArray(stored) ? stored.length : 'no'} arrays stored, the model needs ${arrays.length}`);
+  }
+  arrays.forEach((target, i) => {
+    let raw: Uint8Array;
+    try {
+      raw = decodeBase64(String(stored[i]));
+    } catch {
+      throw new DataFormatError(file, `array ${i} (${target.name}) is not base64`);
+    }
+    if (raw.length !== target.data.byteLength) throw new DataFormatError(file, `array ${i} (${target.name}): ${raw.length} bytes, expected ${target.data.byteLength}`);
+    bytesOf(target.data).set(raw);
+  });
+  const epoch = Number(body.epoch);
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new DataFormatError(file, '"epoch" is not a non-negative integer');
+  return { epoch, config, model, rngState: readRngState(file, body.rngState), history: [], rows };
+}

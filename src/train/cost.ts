@@ -1,29 +1,12 @@
 /**
  * The computational cost of §4.
  *
- * Operations per sample per epoch, as the paper counts them for a network with input, hidden and
- * output sizes m, n, k: SNN-SBP mn + nk + n; SNN without SBP mn + nk + n + m. (Defined by the
- * paper for 3 layers; for deeper nets we sum the products of consecutive sizes the same way.)
+ * Operations per sample per epoch are each family's (its model's `paperOpsPerSample`: SNN-SBP
+ * mn + nk + n, SNN without SBP mn + nk + n + m, energy ANN and spiking MLP 2(mn + nk)).
  *
  * The cost of a run = ops per sample × epochs needed to reach a test-error threshold, averaged
  * over 5 thresholds evenly spaced over the error range that both compared runs reach.
  */
-import type { SnnRuleName } from '../models/snn/config.js';
-
-export function paperOpsPerSample(layers: number[], rule: SnnRuleName): number {
-  let ops = 0;
-  for (let k = 0; k + 1 < layers.length; k++) ops += layers[k] * layers[k + 1];
-  for (let k = 1; k + 1 < layers.length; k++) ops += layers[k];
-  return rule === 'sbp' ? ops : ops + layers[0];
-}
-
-/** The energy ANN's (§2) operations per sample: 2(mn + nk), generalised to 2 Σ_k n_k n_{k+1}. */
-export function energyAnnOpsPerSample(layers: readonly number[]): number {
-  let ops = 0;
-  for (let k = 0; k + 1 < layers.length; k++) ops += 2 * layers[k] * layers[k + 1];
-  return ops;
-}
-
 /** Epochs (1-based) until the error first reaches ≤ threshold, or undefined. */
 export function epochsToReach(errors: number[], threshold: number): number | undefined {
   const i = errors.findIndex((e) => e <= threshold);

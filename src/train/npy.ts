@@ -1,11 +1,11 @@
 /**
  * NumPy `.npy` files (format 1.0), float32/float64, C order: what `numpy.save`/`numpy.load` write
- * and read. Hand-written because the maintained npm packages only read the format (npyjs) and the
- * format is 30 lines (a magic, a Python-dict header padded to 64 bytes, raw little-endian data).
+ * and read, bytes in and out. Hand-written because the maintained npm packages only read the format
+ * (npyjs) and the format is 30 lines (a magic, a Python-dict header padded to 64 bytes, raw
+ * little-endian data).
  */
-import { readFileSync } from 'node:fs';
+import { latin1 } from '../data/source.js';
 import { DataFormatError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -24,13 +24,9 @@ export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(Buffer.from(header, 'latin1'), 10);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
   return out;
-}
-
-export function writeNpy(path: string, data: Float32Array, shape: number[]): void {
-  writeFileAtomic(path, encodeNpy(data, shape));
 }
 
 export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
@@ -38,35 +34,28 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
     throw new DataFormatError(file, 'not a NumPy .npy file (magic \\x93NUMPY missing)', 'byte 0');
   }
   const major = bytes[6];
+  if (major < 1 || major > 3) throw new DataFormatError(file, `.npy format version ${major}.${bytes[7]} (1.0–3.0 expected)`, 'byte 6');
+  if (major > 1 && bytes.length < 12) throw new DataFormatError(file, 'truncated .npy header', `byte ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
   const dataStart = headerStart + headerLength;
   if (bytes.length < dataStart) throw new DataFormatError(file, 'truncated .npy header', `byte ${bytes.length}`);
-  const header = Buffer.from(bytes.subarray(headerStart, dataStart)).toString('latin1');
+  const header = latin1(bytes.subarray(headerStart, dataStart));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new DataFormatError(file, `unreadable .npy header: ${header.trim()}`);
   if (fortran === 'True') throw new DataFormatError(file, 'Fortran-order arrays are not supported; save with C order');
   const shape = shapeText.split(',').map((t) => t.trim()).filter((t) => t.length > 0).map(Number);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new DataFormatError(file, `unreadable .npy shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const width = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
   if (width === 0) throw new DataFormatError(file, `dtype ${descr} not supported (expected <f4 or <f8)`);
   if (bytes.length - dataStart !== count * width) {
     throw new DataFormatError(file, `shape (${shape.join(',')}) needs ${count * width} data bytes, found ${bytes.length - dataStart}`);
   }
-  const raw = new Uint8Array(bytes.subarray(dataStart)); // a copy: a Buffer's .buffer may be a shared pool
+  const raw = new Uint8Array(bytes.subarray(dataStart)); // a copy: the input's buffer may be shared (and unaligned)
   const data = width === 4 ? new Float32Array(raw.buffer, 0, count) : Float32Array.from(new Float64Array(raw.buffer, 0, count));
   return { shape, data };
-}
-
-export function readNpy(path: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new DataFormatError(path, 'file not found or unreadable');
-  }
-  return decodeNpy(bytes, path);
 }

@@ -39,7 +39,7 @@ describe('selfprop CLI errors', () => {
   });
 
   it('a missing MNIST directory names the files tried', async () => {
-    await expectOneLineError(['train', '--data', join(dir, 'nowhere'), '--out', join(dir, 'o1')], /train-images-idx3-ubyte.*file not found/);
+    await expectOneLineError(['train', '--data', join(dir, 'nowhere'), '--out', join(dir, 'o1')], /nowhere: directory not found/);
   });
 
   it('a truncated IDX file names the file and the byte counts', async () => {
@@ -52,6 +52,7 @@ describe('selfprop CLI errors', () => {
     header.writeUInt32BE(28, 8);
     header.writeUInt32BE(28, 12);
     writeFileSync(join(d, 'train-images-idx3-ubyte'), Buffer.concat([header, Buffer.alloc(100)]));
+    writeFileSync(join(d, 'train-labels-idx1-ubyte'), Buffer.concat([Buffer.from([0, 0, 8, 1, 0, 0, 0, 10]), Buffer.alloc(10)]));
     await expectOneLineError(['train', '--data', d, '--out', join(dir, 'o2')], /train-images-idx3-ubyte.*truncated data/);
   });
 
@@ -65,7 +66,7 @@ describe('selfprop CLI errors', () => {
   });
 
   it('--resume without a run says so', async () => {
-    await expectOneLineError(['train', '--resume', '--out', join(dir, 'none')], /config\.json.*not found/);
+    await expectOneLineError(['train', '--resume', '--out', join(dir, 'none')], /--resume: .*none holds no run \(no config\.json\)/, 2);
   });
 
   it('NETtalk without --data explains where to get it', async () => {
@@ -94,11 +95,11 @@ describe('selfprop train and eval (embedded default, tiny)', () => {
     expect(await runCli(args)).toBe(0);
     expect(out.join('\n')).toMatch(/held-out accuracy \(NOT a test accuracy/);
     expect(out.join('\n')).toMatch(/MNIST training images 0–9999/);
-    for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.json', 'weights.json', 'weights/W1.npy', 'weights/b3.npy']) expect(existsSync(join(run, f))).toBe(true);
+    for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'weights.json', 'weights/W1.npy', 'weights/b3.npy']) expect(existsSync(join(run, f))).toBe(true);
     expect(await runCli(['train', '--resume', '--epochs', '2', '--out', run])).toBe(0);
     expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     out = [];
-    expect(await runCli(['eval', '--model-file', join(run, 'checkpoint.json'), '--json'])).toBe(0);
+    expect(await runCli(['eval', '--model-file', join(run, 'checkpoint.safetensors'), '--json'])).toBe(0);
     const result = JSON.parse(out.join(''));
     expect(result.epoch).toBe(2);
     expect(result.evalKind).toBe('validation');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/errors.js';
-import { idxCandidates, parseIdx, readIdx } from '../../src/data/idx.js';
+import { parseIdx } from '../../src/data/idx.js';
+import { idxCandidates, readIdx } from '../../src/node/datasets/index.js';
 
 /** Bytes of an IDX file: magic 00 00 type ndims, u32 BE dims, then the data. */
 function idx(dims: number[], data: Uint8Array | number[], type = 0x08): Uint8Array {

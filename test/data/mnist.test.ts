@@ -6,14 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../helpers/shared-data.js';
 import { ConfigError, DataFormatError } from '../../src/errors.js';
 import type { Dataset, TaskData } from '../../src/data/dataset.js';
-import {
-  loadEmbeddedMnist,
-  loadMnistDir,
-  proportionalInterleave,
-  readEmbeddedDigits,
-  readMnistPair,
-  stratifiedCounts,
-} from '../../src/data/mnist.js';
+import { proportionalInterleave, stratifiedCounts } from '../../src/data/mnist.js';
+import { loadEmbeddedMnist, loadMnistDir, readEmbeddedDigits, readIdx } from '../../src/node/datasets/index.js';
 
 /** Bytes of an IDX ubyte file: magic 00 00 08 ndims, u32 BE dims, then the data. */
 function idx(dims: number[], data: Uint8Array | number[]): Uint8Array {
@@ -320,7 +314,8 @@ describe.skipIf(!realDir)('real MNIST files (../shared/data/mnist)', () => {
   });
 
   it('the embedded package digits are MNIST training images 0–9999, grouped by label, in order', () => {
-    const { images: trainImages, labels } = readMnistPair(realDir, 'train');
+    const trainImages = readIdx(join(realDir, 'train-images-idx3-ubyte'));
+    const labels = readIdx(join(realDir, 'train-labels-idx1-ubyte'));
     const digits = readEmbeddedDigits();
     const next = new Array<number>(10).fill(0);
     for (let i = 0; i < 10000; i++) {

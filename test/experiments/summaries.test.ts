@@ -11,7 +11,7 @@ import { CLAIMS, judge } from '../../src/experiments/paper.js';
 import { EXPERIMENT_SETS, reproduceCells, runnableSets } from '../../src/experiments/reproduce.js';
 import { meanStd, pairCost } from '../../src/experiments/summary.js';
 import { ConfigError } from '../../src/errors.js';
-import type { EpochMetrics } from '../../src/train/trainer.js';
+import type { EpochMetrics } from '../../src/train/loop.js';
 
 /** An outcome whose judged accuracy per epoch is `scores`. */
 function outcome(id: string, scores: number[], extra: Partial<EpochMetrics> = {}): CellOutcome {

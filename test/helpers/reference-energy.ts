@@ -3,7 +3,7 @@
  * nested arrays. Each energy is built as the list of its terms exactly as the formula is written
  * (e.g. for E_θ: for l = 0 … L−2 the four terms of the bracket, then the two bias sums), and its
  * value and gradients are computed term by term, so nothing is shared with the engine's collected
- * coefficients (src/models/energy/energy.ts).
+ * coefficients (src/models/ann/energy.ts).
  */
 export type Mat = number[][];
 

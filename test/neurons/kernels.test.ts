@@ -1,23 +1,29 @@
 /**
- * The WebAssembly SIMD kernels (src/kernels) against the JS loops they replace: the LIF loops with
- * a constant or a changing current (bit-identical V, g and spike counts; σ̃ within a few float32
- * ulps), the fused product
- * with the next weights, σ̃ and e^x − 1 over every range they are used on, determinism and the
- * selection of the path. `npm run build` makes the kernels (npm ci runs it); they must load here.
+ * The WebAssembly SIMD kernels (src/kernels) against the definition they implement: the LIF loops
+ * with a constant or a changing current against neurons/lif.ts's lifStep + blendStep, step by step
+ * (models/snn/feedforward.ts lifLayerSteps: bit-identical V, g and spike counts; σ̃ within a few
+ * float32 ulps), the fused product with the next weights, σ̃ and e^x − 1 over every range they are
+ * used on, determinism, and how the kernels load. `npm run build` embeds them (npm ci runs it).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { createNeuronKernels, neuronKernelMode, neuronKernels, useNeuronKernels } from '../../src/kernels/index.js';
-import { integrateConstantDrive } from '../../src/models/snn/feedforward.js';
-import { lifStep } from '../../src/neurons/lif.js';
+import { describe, expect, it } from 'vitest';
+import { compileKernels, kernelModule, kernelsUnavailable } from '../../src/kernels/index.js';
+import { NeuronKernels } from '../../src/kernels/neurons.js';
+import { lifLayerSteps } from '../../src/models/snn/feedforward.js';
+import type { LifParams } from '../../src/neurons/lif.js';
 import { RandomStream } from '../../src/tensor/index.js';
 import { mixedLifParams } from '../helpers/lif-params.js';
 import { expectAllClose } from '../helpers/matchers.js';
 
-const loaded = createNeuronKernels();
-const kernels = () => {
-  if (!loaded) throw new Error('the WebAssembly kernels did not load: run `npm run build`');
-  return loaded;
-};
+const loaded = new NeuronKernels();
+const kernels = () => loaded;
+const NO_STP = { U: 0.45, tauF: 10, tauD: 2, tauS: 2, A: 1 };
+
+/** The definition: K steps of lifStep + blendStep (a constant current, or one per step). */
+function definition(current: Float32Array, varying: boolean, state: { v: Float32Array; g: Float32Array }, particles: Float32Array, params: LifParams, rows: number, steps: number, record: 'activity' | 'none' = 'activity') {
+  const final = new Float32Array(state.v.length);
+  const run = lifLayerSteps({ current, varying, state, particles, stpParams: NO_STP, params, rows, steps, record, final });
+  return { spikes: run.spikes, stack: run.stack ?? new Float32Array(0), final };
+}
 
 /** Distance in float32 ulps (ordered integer representation). */
 const bits = new Int32Array(1);
@@ -49,14 +55,12 @@ function lifCase(seed: number, rows: number, n: number) {
   return { params, current: random(-1, 1), particles: random(-0.9, 0.9), v: random(-0.5, 0.1), g: random(0, 6), size };
 }
 
-describe('kernel LIF loop (constant drive) against integrateConstantDrive', () => {
+describe('kernel LIF loop against the definition (lifStep + blendStep)', () => {
   for (const [rows, n, steps] of [[3, 7, 10], [2, 1, 5], [4, 500, 100], [3, 13, 1]] as const) {
     it(`${rows}×${n} neurons, ${steps} steps: V, g, spikes bit-identical; σ̃ of every step within 3 float32 ulps`, () => {
       const c = lifCase(rows * 1000 + n, rows, n);
       const a = { v: c.v.slice(), g: c.g.slice() };
-      const stackA = new Float32Array(steps * c.size);
-      const finalA = new Float32Array(c.size);
-      const spikesA = integrateConstantDrive(c.current, a, c.particles, c.params, rows, steps, stackA, finalA);
+      const { spikes: spikesA, stack: stackA, final: finalA } = definition(c.current, false, a, c.particles, c.params, rows, steps);
 
       const b = { v: c.v.slice(), g: c.g.slice() };
       const finalB = new Float32Array(c.size);
@@ -79,20 +83,8 @@ describe('kernel LIF loop (constant drive) against integrateConstantDrive', () =
       const c = lifCase(rows * 100 + n, rows, n);
       const rng = RandomStream.fromSeed(n);
       const currents = Float32Array.from({ length: steps * c.size }, () => rng.uniformIn(-1, 1));
-      // the step-by-step loop of feedforwardPhase
       const a = { v: c.v.slice(), g: c.g.slice() };
-      const stackA = new Float32Array(steps * c.size);
-      let spikesA = 0;
-      for (let t = 1; t <= steps; t++) {
-        const lambda = t / steps;
-        lifStep(currents.subarray((t - 1) * c.size, t * c.size), a, c.params, rows);
-        for (let i = 0; i < c.size; i++) {
-          const s = lambda * a.v[i] + (1 - lambda) * c.particles[i];
-          if (s > c.params.vTh) spikesA++;
-          a.v[i] = s;
-          stackA[(t - 1) * c.size + i] = 2 / (1 + Math.exp(-s)) - 1;
-        }
-      }
+      const { spikes: spikesA, stack: stackA } = definition(currents, true, a, c.particles, c.params, rows, steps);
       const b = { v: c.v.slice(), g: c.g.slice() };
       const run = kernels().lifVaryingDrive(currents, b, c.particles, c.params, rows, steps, new Float32Array(c.size), { stack: true });
       expect(run.spikes).toBe(spikesA);
@@ -104,7 +96,7 @@ describe('kernel LIF loop (constant drive) against integrateConstantDrive', () =
 
   it('spikes happen in these cases (the comparison is not vacuous)', () => {
     const c = lifCase(5, 3, 7);
-    const spikes = integrateConstantDrive(c.current, { v: c.v.slice(), g: c.g.slice() }, c.particles, c.params, 3, 10, undefined, new Float32Array(c.size));
+    const { spikes } = definition(c.current, false, { v: c.v.slice(), g: c.g.slice() }, c.particles, c.params, 3, 10, 'none');
     expect(spikes).toBeGreaterThan(0);
   });
 
@@ -154,10 +146,10 @@ describe('kernel LIF loop (constant drive) against integrateConstantDrive', () =
     };
     const first = once();
     const second = once();
-    const fresh = createNeuronKernels();
+    const fresh = new NeuronKernels();
     const s = { v: c.v.slice(), g: c.g.slice() };
     const final = new Float32Array(c.size);
-    fresh?.lifConstantDrive(c.current, s, c.particles, c.params, 4, 30, final, { stack: true });
+    fresh.lifConstantDrive(c.current, s, c.particles, c.params, 4, 30, final, { stack: true });
     first.forEach((x, i) => expect(same(x, second[i])).toBe(true));
     expect(same(final, first[2]) && same(s.v, first[0])).toBe(true);
   });
@@ -216,21 +208,22 @@ describe('kernel σ̃ and e^x − 1 (float32) against float64 tanh and expm1', (
   });
 });
 
-describe('selecting the path', () => {
-  afterAll(() => useNeuronKernels('wasm'));
-
-  it('the kernels are the default where they load (unless SELFPROP_NEURON_KERNELS says otherwise); "js" selects the JS loops', () => {
-    expect(neuronKernelMode()).toBe(process.env.SELFPROP_NEURON_KERNELS === 'js' ? 'js' : 'wasm');
-    useNeuronKernels('wasm');
-    expect(neuronKernels()).toBeDefined();
-    useNeuronKernels('js');
-    expect(neuronKernelMode()).toBe('js');
-    expect(neuronKernels()).toBeUndefined();
-    useNeuronKernels('wasm');
-    expect(neuronKernels()).toBeDefined();
+describe('loading the kernels', () => {
+  it('they load from the bytes embedded in the package (no file is read), compiled once', async () => {
+    expect(kernelsUnavailable('neurons')).toBeUndefined();
+    expect(kernelModule('neurons')).toBe(kernelModule('neurons'));
+    await compileKernels();
+    expect(new NeuronKernels()).toBeInstanceOf(NeuronKernels);
   });
 
-  it('rejects an unknown mode', () => {
-    expect(() => useNeuronKernels('gpu' as 'js')).toThrow(/'wasm' or 'js'/);
+  it('each instance has its own memory: a second one does not disturb the first', () => {
+    const c = lifCase(4, 2, 6);
+    const one = new NeuronKernels();
+    const two = new NeuronKernels();
+    const s1 = { v: c.v.slice(), g: c.g.slice() };
+    const run = one.lifConstantDrive(c.current, s1, c.particles, c.params, 2, 5, new Float32Array(c.size), { stack: true });
+    const kept = (run.stack as Float32Array).slice();
+    two.lifConstantDrive(c.current, { v: c.v.slice(), g: c.g.slice() }, c.particles, c.params, 2, 9, new Float32Array(c.size), { stack: true });
+    expect(same(run.stack as Float32Array, kept)).toBe(true);
   });
 });

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dvsGestureTask, GESTURE_FRAMES } from '../../src/tasks/dvsgesture.js';
 import { resolveRunConfig } from '../../src/train/run-config.js';
-import { train } from '../../src/train/trainer.js';
+import { directorySource } from '../../src/node/files.js';
+import { train } from '../../src/train/loop.js';
 import { aedat3Bytes, labelsCsv, polarityPackets, tempDir, type PolarityEvent } from '../data/dvsgesture/writers.js';
 
 let fixture: Awaited<ReturnType<typeof tempDir>>;
@@ -34,7 +35,7 @@ afterAll(async () => fixture.cleanup());
 
 describe('dvsgesture task', () => {
   it('loads segments as frame rows and scores per segment and per frame', async () => {
-    const data = await dvsGestureTask.load(fixture.dir, {});
+    const data = await dvsGestureTask.load(directorySource(fixture.dir), {});
     expect(data.train.count).toBe(2 * GESTURE_FRAMES);
     expect(data.test.count).toBe(2 * GESTURE_FRAMES);
     expect(data.train.inputSize).toBe(1024);
@@ -53,7 +54,7 @@ describe('dvsgesture task', () => {
   });
 
   it('trains the SNN on it, frame by frame, and tells the two sweeps apart', async () => {
-    const data = await dvsGestureTask.load(fixture.dir, {});
+    const data = await dvsGestureTask.load(directorySource(fixture.dir), {});
     const config = resolveRunConfig({ task: 'dvsgesture', epochs: 3, batchSize: 10, shuffle: true, snn: { layers: [1024, 40, 11], lif: { tMs: 1 } } });
     const { history } = await train(config, data);
     expect(history[2].testAccuracy).toBeGreaterThanOrEqual(0.5);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeNpy, encodeNpy, readNpy, writeNpy } from '../../src/train/npy.js';
+import { decodeNpy, encodeNpy } from '../../src/train/npy.js';
+import { readNpy, writeNpy } from '../../src/node/weights-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'selfprop-npy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

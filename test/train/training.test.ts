@@ -6,16 +6,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskData } from '../../src/data/dataset.js';
-import { loadEmbeddedMnist } from '../../src/data/mnist.js';
 import { DivergenceError } from '../../src/errors.js';
+import { loadEmbeddedMnist } from '../../src/node/datasets/index.js';
+import { RunDirectory } from '../../src/node/run-directory.js';
+import { readNpy } from '../../src/node/weights-files.js';
 import { liveTensors, useBackend } from '../../src/tensor/index.js';
-import { loadCheckpoint } from '../../src/train/checkpoint.js';
-import { readNpy } from '../../src/train/npy.js';
-import { resolveRunConfig, type RunConfigInput } from '../../src/train/run-config.js';
-import { train } from '../../src/train/trainer.js';
+import { train } from '../../src/train/loop.js';
+import { resolveRunConfig, type RunConfigInput, type RunConfigOf } from '../../src/train/run-config.js';
 import { expectAllClose } from '../helpers/matchers.js';
 import { tempDirs } from '../helpers/temp-dirs.js';
 import { toyData } from '../helpers/toy-data.js';
+import { trainRun } from '../../src/node/train-run.js';
 
 const tempDir = tempDirs('train');
 
@@ -29,7 +30,7 @@ describe('training loop', () => {
     const out = tempDir();
     const digits = loadEmbeddedMnist({ trainLimit: 1000, testLimit: 300 });
     const small = resolveRunConfig({ task: 'mnist', epochs: 3, seed: 3, snn: { layers: [784, 100, 10], lif: { tMs: 1 } } });
-    const result = await train(small, digits, { outDir: out });
+    const result = await trainRun(small, digits, { out: out });
     expect(result.history[2].testAccuracy).toBeGreaterThan(0.7);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
@@ -39,7 +40,7 @@ describe('training loop', () => {
     const w1 = readNpy(join(out, 'weights', 'W1.npy'));
     expect(w1.shape).toEqual([784, 100]);
     expect(Array.from(w1.data)).toEqual(Array.from(result.model.parameters.weights[0].data));
-    expect(loadCheckpoint(join(out, 'checkpoint.json')).epoch).toBe(3);
+    expect(new RunDirectory(out).readCheckpoint().epoch).toBe(3);
   });
 
   it('is deterministic: same seed and config, bit-identical weights', async () => {
@@ -54,8 +55,8 @@ describe('training loop', () => {
     const options = { shuffle: true, snn: { layers: [16, 8, 2], lif: { tMs: 1 }, drive: 'spikes', noise: 'norm' } } as RunConfigInput;
     const whole = await train(config({ ...options, epochs: 3 }), data);
     const out = tempDir();
-    await train(config({ ...options, epochs: 1 }), data, { outDir: out });
-    const resumed = await train(config({ ...options, epochs: 3 }), data, { outDir: out, resume: true });
+    await trainRun(config({ ...options, epochs: 1 }), data, { out: out });
+    const resumed = await trainRun(config({ ...options, epochs: 3 }), data, { out: out, resume: true });
     whole.model.parameters.weights.forEach((w, k) => expect(Array.from(resumed.model.parameters.weights[k].data)).toEqual(Array.from(w.data)));
     whole.model.parameters.biases.forEach((b, k) => expect(Array.from(resumed.model.parameters.biases[k])).toEqual(Array.from(b)));
     const epochs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
@@ -64,20 +65,20 @@ describe('training loop', () => {
 
   it('refuses to resume with a different config', async () => {
     const out = tempDir();
-    await train(config({ epochs: 1 }), data, { outDir: out });
-    await expect(train(config({ epochs: 2, seed: 99 }), data, { outDir: out, resume: true })).rejects.toThrow(/different "seed"/);
+    await trainRun(config({ epochs: 1 }), data, { out: out });
+    await expect(trainRun(config({ epochs: 2, seed: 99 }), data, { out: out, resume: true })).rejects.toThrow(/--resume: "seed" 99 contradicts the run's 3/);
   });
 
   it('a diverging run stops naming epoch and batch, and the last good checkpoint stays intact', async () => {
     const out = tempDir();
-    await train(config({ epochs: 1 }), data, { outDir: out });
-    const before = readFileSync(join(out, 'checkpoint.json'));
+    await trainRun(config({ epochs: 1 }), data, { out: out });
+    const before = readFileSync(join(out, 'checkpoint.safetensors'));
     const poisoned: TaskData = { ...data, train: { ...data.train, inputs: data.train.inputs.map((v, i) => (i === 16 * 25 ? NaN : v)) } };
-    const err = await train(config({ epochs: 2 }), poisoned, { outDir: out, resume: true }).catch((e: unknown) => e);
+    const err = await trainRun(config({ epochs: 2 }), poisoned, { out: out, resume: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DivergenceError);
     expect((err as Error).message).toMatch(/epoch 2, train batch 3/);
-    expect(readFileSync(join(out, 'checkpoint.json')).equals(before)).toBe(true);
-    expect(existsSync(join(out, 'checkpoint.json.tmp-' + process.pid))).toBe(false);
+    expect(readFileSync(join(out, 'checkpoint.safetensors')).equals(before)).toBe(true);
+    expect(existsSync(join(out, 'checkpoint.safetensors.tmp-' + process.pid))).toBe(false);
   });
 
   it('leaks no tensors across batches', async () => {
@@ -97,22 +98,22 @@ describe('training loop', () => {
 
   it('loads initial weights from .npy files and from JSON', async () => {
     const out = tempDir();
-    const first = await train(config({ epochs: 1 }), data, { outDir: out });
-    const fromNpy = await train(config({ epochs: 1, initWeights: join(out, 'weights') }), data);
-    const fromJson = await train(config({ epochs: 1, initWeights: join(out, 'weights.json') }), data);
+    const first = await trainRun(config({ epochs: 1 }), data, { out: out });
+    const fromNpy = await trainRun(config({ epochs: 1, initWeights: join(out, 'weights') }), data, { out: join(out, 'npy') });
+    const fromJson = await trainRun(config({ epochs: 1, initWeights: join(out, 'weights.json') }), data, { out: join(out, 'json') });
     expect(Array.from(fromNpy.model.parameters.weights[0].data)).toEqual(Array.from(fromJson.model.parameters.weights[0].data));
     expect(Array.from(fromNpy.model.parameters.weights[0].data)).not.toEqual(Array.from(first.model.parameters.weights[0].data));
     writeFileSync(join(out, 'bad.json'), JSON.stringify({ weights: [{ shape: [3, 8], data: new Array(24).fill(0) }] }));
-    await expect(train(config({ epochs: 1, initWeights: join(out, 'bad.json') }), data)).rejects.toThrow(/bad\.json: 1 weight matrices, the network \[16,8,2\] needs 2/);
+    await expect(trainRun(config({ epochs: 1, initWeights: join(out, 'bad.json') }), data, { out: join(out, 'bad') })).rejects.toThrow(/bad\.json: 1 weight matrices, the network \[16,8,2\] needs 2/);
     const twoBad = { weights: [{ shape: [3, 8], data: new Array(24).fill(0) }, { shape: [8, 2], data: new Array(16).fill(0) }] };
     writeFileSync(join(out, 'bad2.json'), JSON.stringify(twoBad));
-    await expect(train(config({ epochs: 1, initWeights: join(out, 'bad2.json') }), data)).rejects.toThrow(/bad2\.json: W1 is 3×8, the network \[16,8,2\] needs 16×8/);
+    await expect(trainRun(config({ epochs: 1, initWeights: join(out, 'bad2.json') }), data, { out: join(out, 'bad2') })).rejects.toThrow(/bad2\.json: W1 is 3×8, the network \[16,8,2\] needs 16×8/);
   });
 });
 
 describe('run config', () => {
   it('defaults are the paper values', () => {
-    const c = resolveRunConfig({});
+    const c = resolveRunConfig({}) as RunConfigOf<'snn'>;
     expect(c.batchSize).toBe(50);
     expect(c.snn.layers).toEqual([784, 500, 10]);
     expect(c.snn.learningRates).toEqual([0.1, 0.05]);
@@ -133,6 +134,6 @@ describe('run config', () => {
   });
 
   it('deeper nets get a learning rate per matrix', () => {
-    expect(resolveRunConfig({ snn: { layers: [784, 300, 200, 100, 10] } }).snn.learningRates).toEqual([0.1, 0.1, 0.1, 0.05]);
+    expect((resolveRunConfig({ snn: { layers: [784, 300, 200, 100, 10] } }) as RunConfigOf<'snn'>).snn.learningRates).toEqual([0.1, 0.1, 0.1, 0.05]);
   });
 });

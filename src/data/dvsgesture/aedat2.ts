@@ -18,6 +18,7 @@
  * byte offset; 'tolerate' keeps file order and counts the steps.
  */
 import { DataFormatError } from '../../errors.js';
+import { bytesSource, type ByteSource } from '../source.js';
 import { ByteReader, DEFAULT_BLOCK_BYTES } from './byteReader.js';
 import {
   DEFAULT_CHUNK_EVENTS,
@@ -62,9 +63,10 @@ export interface Aedat2Stream {
   close(): Promise<void>;
 }
 
-/** Opens an AEDAT 2.0 file and reads its header; the events come from `chunks()`. */
-export async function openAedat2(file: string, options: Aedat2Options = {}): Promise<Aedat2Stream> {
-  const reader = await ByteReader.open(file, options.blockBytes ?? DEFAULT_BLOCK_BYTES);
+/** Opens an AEDAT 2.0 file (any ByteSource) and reads its header; the events come from `chunks()`. */
+export async function openAedat2(source: ByteSource, options: Aedat2Options = {}): Promise<Aedat2Stream> {
+  const file = source.name;
+  const reader = new ByteReader(source, options.blockBytes ?? DEFAULT_BLOCK_BYTES);
   const headerLines: string[] = [];
   try {
     const first = await readHeaderLine(reader, file);
@@ -118,11 +120,11 @@ async function* readRecords(
       const have = await reader.ensure(blockRecords * AEDAT2_RECORD_BYTES);
       if (have === 0) break;
       const whole = Math.floor(have / AEDAT2_RECORD_BYTES);
-      const bytes = reader.peek(have);
+      const bytes = reader.view(have);
       for (let i = 0; i < whole; i++) {
         const o = i * AEDAT2_RECORD_BYTES;
-        const address = bytes.readUInt32BE(o);
-        const tUs = bytes.readUInt32BE(o + 4);
+        const address = bytes.getUint32(o);
+        const tUs = bytes.getUint32(o + 4);
         stats.records++;
         if (address >>> 15 !== 0) {
           stats.specialSkipped++;
@@ -170,10 +172,10 @@ async function* readRecords(
  * counts only what was read).
  */
 export async function readAedat2(
-  file: string,
+  file: ByteSource | { readonly name: string; readonly bytes: Uint8Array },
   options: Aedat2Options & TimeRange = {},
 ): Promise<{ events: Events; stats: Aedat2Stats; headerLines: readonly string[] }> {
-  const stream = await openAedat2(file, options);
+  const stream = await openAedat2('bytes' in file ? bytesSource(file.name, file.bytes) : file, options);
   const parts = await collectRange(stream.chunks(), options, (options.timeOrder ?? 'strict') === 'strict');
   return { events: concatEvents(parts, DVS128_SENSOR), stats: { ...stream.stats }, headerLines: stream.headerLines };
 }

@@ -23,6 +23,7 @@
  *   and counts the steps in `stats.backwardsSteps`.
  */
 import { DataFormatError } from '../../errors.js';
+import { bytesSource, type ByteSource } from '../source.js';
 import { ByteReader, DEFAULT_BLOCK_BYTES } from './byteReader.js';
 import {
   DEFAULT_CHUNK_EVENTS,
@@ -90,8 +91,9 @@ export interface Aedat3Stream {
  * Opens an AEDAT 3.1 file and reads its header; the events come from `chunks()`.
  * Throws DataFormatError for a wrong version line or a missing `#!END-HEADER`.
  */
-export async function openAedat3(file: string, options: Aedat3Options = {}): Promise<Aedat3Stream> {
-  const reader = await ByteReader.open(file, options.blockBytes ?? DEFAULT_BLOCK_BYTES);
+export async function openAedat3(source: ByteSource, options: Aedat3Options = {}): Promise<Aedat3Stream> {
+  const file = source.name;
+  const reader = new ByteReader(source, options.blockBytes ?? DEFAULT_BLOCK_BYTES);
   let headerLines: string[];
   try {
     headerLines = await readAedat3Header(reader, file);
@@ -171,13 +173,13 @@ async function* readPackets(
           `byte ${packetStart}`,
         );
       }
-      const h = reader.peek(AEDAT3_PACKET_HEADER_BYTES);
-      const eventType = h.readInt16LE(0);
-      const eventSize = h.readInt32LE(4);
-      const tsOffset = h.readInt32LE(8);
-      const tsOverflow = h.readInt32LE(12);
-      const capacity = h.readInt32LE(16);
-      const number = h.readInt32LE(20);
+      const h = reader.view(AEDAT3_PACKET_HEADER_BYTES);
+      const eventType = h.getInt16(0, true);
+      const eventSize = h.getInt32(4, true);
+      const tsOffset = h.getInt32(8, true);
+      const tsOverflow = h.getInt32(12, true);
+      const capacity = h.getInt32(16, true);
+      const number = h.getInt32(20, true);
       reader.skip(AEDAT3_PACKET_HEADER_BYTES);
       stats.packets++;
 
@@ -213,16 +215,16 @@ async function* readPackets(
       }
       const overflowUs = tsOverflow * 2 ** 31;
       await reader.ensure(bodyBytes);
-      const body = reader.peek(bodyBytes);
+      const body = reader.view(bodyBytes);
       const bodyStart = reader.offset;
       for (let i = 0; i < number; i++) {
         const o = i * POLARITY_EVENT_BYTES;
-        const data = body.readUInt32LE(o);
+        const data = body.getUint32(o, true);
         if ((data & 1) === 0 && !includeInvalid) {
           stats.invalidSkipped++;
           continue;
         }
-        const ts = body.readInt32LE(o + 4);
+        const ts = body.getInt32(o + 4, true);
         const x = (data >>> 17) & 0x7fff;
         const y = (data >>> 2) & 0x7fff;
         if (ts < 0) {
@@ -263,10 +265,10 @@ async function* readPackets(
  * counts only what was read).
  */
 export async function readAedat3(
-  file: string,
+  file: ByteSource | { readonly name: string; readonly bytes: Uint8Array },
   options: Aedat3Options & TimeRange = {},
 ): Promise<{ events: Events; stats: Aedat3Stats; headerLines: readonly string[] }> {
-  const stream = await openAedat3(file, options);
+  const stream = await openAedat3('bytes' in file ? bytesSource(file.name, file.bytes) : file, options);
   const parts = await collectRange(stream.chunks(), options, (options.timeOrder ?? 'strict') === 'strict');
   const sensor = options.sensorSize ?? DVS128_SENSOR;
   return { events: concatEvents(parts, sensor), stats: { ...stream.stats }, headerLines: stream.headerLines };

@@ -1,5 +1,6 @@
 /** Reading the ASCII `#` header lines that AEDAT 2.0 and 3.1 files start with. */
 import { DataFormatError } from '../../errors.js';
+import { latin1 } from '../source.js';
 import type { ByteReader } from './byteReader.js';
 
 /** A header line must end within this many bytes. */
@@ -24,14 +25,14 @@ export async function readHeaderLine(reader: ByteReader, file: string): Promise<
     const bytes = reader.peek(have);
     const nl = bytes.indexOf(0x0a);
     if (nl >= 0) {
-      const text = bytes.toString('latin1', 0, nl).replace(/\r$/, '');
+      const text = latin1(bytes.subarray(0, nl)).replace(/\r$/, '');
       reader.skip(nl + 1);
       return { text, offset };
     }
     if (have < want) {
       // End of file inside the line.
       if (have === 0) return null;
-      const text = bytes.toString('latin1', 0, have).replace(/\r$/, '');
+      const text = latin1(bytes.subarray(0, have)).replace(/\r$/, '');
       reader.skip(have);
       return { text, offset };
     }

@@ -4,8 +4,8 @@
  * recording's events with startTime_usec ≤ t < endTime_usec; class is 1..11
  * (gesture_mapping.csv, see GESTURE_CLASSES).
  */
-import { readFile } from 'node:fs/promises';
 import { DataFormatError } from '../../errors.js';
+import { latin1, readAll, type ByteSource } from '../source.js';
 import { selectTimeRange, type Events } from './events.js';
 
 export const LABELS_HEADER = 'class,startTime_usec,endTime_usec';
@@ -78,8 +78,8 @@ export function parseGestureLabels(text: string, file: string): GestureLabel[] {
 }
 
 /** Reads and parses a label file. */
-export async function readGestureLabels(file: string): Promise<GestureLabel[]> {
-  return parseGestureLabels(await readFile(file, 'latin1'), file);
+export async function readGestureLabels(source: ByteSource): Promise<GestureLabel[]> {
+  return parseGestureLabels(latin1(await readAll(source)), source.name);
 }
 
 /**

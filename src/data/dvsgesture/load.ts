@@ -12,7 +12,9 @@
  * Split: official, by subject (users 1–23 train, 24–29 test), so `evalKind` is 'test'.
  * Rows are ordered by recording name, then by label row.
  */
+import { DataFormatError } from '../../errors.js';
 import type { Dataset, TaskData } from '../dataset.js';
+import type { ByteSource, DataSource } from '../source.js';
 import { openAedat3 } from './aedat3.js';
 import type { TimeOrderPolicy } from './events.js';
 import { DVS128_SENSOR } from './events.js';
@@ -25,7 +27,7 @@ import {
   type PolarityMode,
 } from './frames.js';
 import { GESTURE_CLASS_COUNT, checkLabelsWithinRecording, readGestureLabels, type GestureLabel } from './labels.js';
-import { listGestureRecordings, verifyRecording, type RecordingFiles, type SplitName } from './split.js';
+import { listGestureRecordings, type RecordingFiles, type SplitName } from './split.js';
 
 export interface LoadDvsGestureOptions {
   /** Frames per segment (default 100). */
@@ -40,8 +42,8 @@ export interface LoadDvsGestureOptions {
   readonly timeOrder?: TimeOrderPolicy;
   /** Keep events whose valid mark is 0 (default false). */
   readonly includeInvalid?: boolean;
-  /** Check each recording's MD5 against the original's first (default false; reads every file twice). */
-  readonly verifyChecksums?: boolean;
+  /** Called before a recording is read, e.g. to check its checksum (selfprop/node's MD5 check). */
+  readonly verify?: (recording: RecordingFiles, aedat: ByteSource) => Promise<void>;
   /** Throw unless all 122 recordings are present (default false: load those present). */
   readonly requireComplete?: boolean;
   /** Called with (recordings done, recordings in all) before the first and after each recording. */
@@ -89,8 +91,8 @@ interface Slot {
   readonly label: GestureLabel;
 }
 
-/** Loads a DVS128 Gesture directory (`userNN_<lighting>.aedat` + `_labels.csv`). */
-export async function loadDvsGesture(dir: string, options: LoadDvsGestureOptions = {}): Promise<DvsGestureData> {
+/** Loads a DVS128 Gesture folder (`userNN_<lighting>.aedat` + `_labels.csv`). */
+export async function loadDvsGesture(dir: DataSource, options: LoadDvsGestureOptions = {}): Promise<DvsGestureData> {
   const frames = options.frames ?? 100;
   if (!Number.isInteger(frames) || frames < 1) throw new RangeError(`frames must be a positive integer, got ${frames}`);
   const normalize = options.normalize ?? 'frameMax';
@@ -98,7 +100,12 @@ export async function loadDvsGesture(dir: string, options: LoadDvsGestureOptions
   const rowSize = frames * geometry.frameSize;
 
   const recordings = await listGestureRecordings(dir, { requireComplete: options.requireComplete });
-  const labels = await Promise.all(recordings.map((r) => readGestureLabels(r.labelsFile)));
+  const open = async (name: string): Promise<ByteSource> => {
+    const source = await dir.open(name);
+    if (!source) throw new DataFormatError(dir.pathOf(name), 'file not found');
+    return source;
+  };
+  const labels = await Promise.all(recordings.map(async (r) => readGestureLabels(await open(r.labelsFile))));
   const counts = { train: 0, test: 0 };
   const slots = labels.map((ls, r) => ls.map((label): Slot => ({ dataset: recordings[r].split, index: counts[recordings[r].split]++, label })));
   const inputs = { train: new Float32Array(counts.train * rowSize), test: new Float32Array(counts.test * rowSize) };
@@ -108,10 +115,10 @@ export async function loadDvsGesture(dir: string, options: LoadDvsGestureOptions
   options.onProgress?.(0, recordings.length);
   for (let r = 0; r < recordings.length; r++) {
     const rec = recordings[r];
-    if (options.verifyChecksums) await verifyRecording(rec);
+    if (options.verify) await options.verify(rec, await open(rec.aedatFile));
     const recSlots = slots[r];
     const rows = recSlots.map((s) => inputs[s.dataset].subarray(s.index * rowSize, (s.index + 1) * rowSize));
-    summaries.push(await streamRecording(rec, recSlots, rows, geometry, frames, options));
+    summaries.push(await streamRecording(rec, await open(rec.aedatFile), dir.pathOf(rec.labelsFile), recSlots, rows, geometry, frames, options));
     for (let k = 0; k < recSlots.length; k++) {
       const { dataset, label } = recSlots[k];
       let events = 0;
@@ -154,13 +161,15 @@ export async function loadDvsGesture(dir: string, options: LoadDvsGestureOptions
 /** Streams one recording, adding each event to the frames of every segment that holds it. */
 async function streamRecording(
   rec: RecordingFiles,
+  aedat: ByteSource,
+  labelsFile: string,
   slots: readonly Slot[],
   rows: readonly Float32Array[],
   geometry: FrameGeometry,
   frames: number,
   options: LoadDvsGestureOptions,
 ): Promise<RecordingSummary> {
-  const stream = await openAedat3(rec.aedatFile, { timeOrder: options.timeOrder, includeInvalid: options.includeInvalid });
+  const stream = await openAedat3(aedat, { timeOrder: options.timeOrder, includeInvalid: options.includeInvalid });
   for await (const chunk of stream.chunks()) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -174,7 +183,7 @@ async function streamRecording(
     }
   }
   const { stats } = stream;
-  checkLabelsWithinRecording(slots.map((s) => s.label), stats, rec.labelsFile);
+  checkLabelsWithinRecording(slots.map((s) => s.label), stats, labelsFile);
   return {
     name: rec.name,
     split: rec.split,

@@ -4,7 +4,6 @@
  * byte 0 = x, byte 1 = y, byte 2 bit 7 = polarity, byte 2 bits 6-0 = timestamp bits 22-16,
  * bytes 3-4 = timestamp bits 15-0 (big-endian). A sample is a few kB, so it is read whole.
  */
-import { readFile } from 'node:fs/promises';
 import { DataFormatError } from '../../errors.js';
 import { allocEvents, type Events, type SensorSize } from './events.js';
 
@@ -36,9 +35,4 @@ export function decodeNmnist(bytes: Uint8Array, file: string): Events {
     events.t[i] = ((bytes[o + 2] & 0x7f) << 16) | (bytes[o + 3] << 8) | bytes[o + 4];
   }
   return events;
-}
-
-/** Reads an N-MNIST `.bin` file. */
-export async function readNmnist(file: string): Promise<Events> {
-  return decodeNmnist(await readFile(file), file);
 }

@@ -3,11 +3,8 @@
  * train (98 recordings, 1,176 segments), users 24–29 test (24 recordings, 288 segments), the
  * content of the dataset's trials_to_train.txt / trials_to_test.txt.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DataFormatError } from '../../errors.js';
+import type { DataSource } from '../source.js';
 import { DVS_GESTURE_RECORDINGS } from './recordings.js';
 
 export const LIGHTINGS = ['fluorescent', 'fluorescent_led', 'lab', 'led', 'natural'] as const;
@@ -37,9 +34,9 @@ export interface RecordingName {
 }
 
 export interface RecordingFiles extends RecordingName {
-  /** `<dir>/<name>.aedat` */
+  /** `<name>.aedat`, in the DataSource it was listed from. */
   readonly aedatFile: string;
-  /** `<dir>/<name>_labels.csv` */
+  /** `<name>_labels.csv`, likewise. */
   readonly labelsFile: string;
 }
 
@@ -73,8 +70,9 @@ export interface ListOptions {
  * `_labels.csv`. Other files are ignored. Throws DataFormatError when a label file is missing,
  * a user number is outside 1..29, no recording is found, or (requireComplete) one is missing.
  */
-export async function listGestureRecordings(dir: string, options: ListOptions = {}): Promise<RecordingFiles[]> {
-  const entries = (await readdir(dir)).sort();
+export async function listGestureRecordings(dir: DataSource, options: ListOptions = {}): Promise<RecordingFiles[]> {
+  const entries = await dir.list();
+  const names = new Set(entries);
   const found: RecordingFiles[] = [];
   for (const entry of entries) {
     if (!entry.endsWith('.aedat')) continue;
@@ -83,46 +81,23 @@ export async function listGestureRecordings(dir: string, options: ListOptions = 
     try {
       parsed = parseRecordingName(base);
     } catch (err) {
-      throw new DataFormatError(join(dir, entry), (err as Error).message);
+      throw new DataFormatError(dir.pathOf(entry), (err as Error).message);
     }
     if (!parsed) continue;
-    const labelsFile = join(dir, `${base}_labels.csv`);
-    try {
-      await access(labelsFile);
-    } catch {
-      throw new DataFormatError(labelsFile, `label file missing for recording ${entry}`);
-    }
-    found.push({ ...parsed, aedatFile: join(dir, entry), labelsFile });
+    const labelsFile = `${base}_labels.csv`;
+    if (!names.has(labelsFile)) throw new DataFormatError(dir.pathOf(labelsFile), `label file missing for recording ${entry}`);
+    found.push({ ...parsed, aedatFile: entry, labelsFile });
   }
   if (found.length === 0) {
-    throw new DataFormatError(dir, 'no DVS128 Gesture recordings (userNN_<lighting>.aedat) found in this directory');
+    throw new DataFormatError(dir.name, 'no DVS128 Gesture recordings (userNN_<lighting>.aedat) found in this directory');
   }
   if (options.requireComplete) {
     const have = new Set(found.map((r) => r.name));
     const missing = DVS_GESTURE_RECORDINGS.map(([name]) => name).filter((n) => !have.has(n));
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).map((n) => `${n}.aedat`).join(', ');
-      throw new DataFormatError(dir, `${missing.length} of the 122 recordings missing: ${shown}${missing.length > 5 ? ', …' : ''}`);
+      throw new DataFormatError(dir.name, `${missing.length} of the 122 recordings missing: ${shown}${missing.length > 5 ? ', …' : ''}`);
     }
   }
   return found;
-}
-
-/** MD5 of a file as lowercase hex, streamed. */
-export async function md5OfFile(file: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/**
- * Checks a recording against the MD5 of the original; throws DataFormatError on mismatch.
- * Recordings not in the known list have no MD5 and pass.
- */
-export async function verifyRecording(recording: RecordingFiles): Promise<void> {
-  if (!recording.md5) return;
-  const actual = await md5OfFile(recording.aedatFile);
-  if (actual !== recording.md5) {
-    throw new DataFormatError(recording.aedatFile, `MD5 ${actual} differs from the original's ${recording.md5}: the file is damaged or not the original`);
-  }
 }

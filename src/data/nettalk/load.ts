@@ -1,7 +1,7 @@
 /**
- * `loadNettalk(dir, options)`: NETtalk as a `TaskData` plus per-row metadata.
- *
- * `dir` holds `nettalk.data` (and, for the paper split, `nettalk.list`).
+ * NETtalk as a `TaskData` plus per-row metadata, from the texts of `nettalk.data` (and, for the
+ * paper split, `nettalk.list`): `nettalkFromTexts`, or `readNettalk` from a DataSource (a
+ * directory: selfprop/node's `loadNettalk`; files chosen in a browser).
  *
  * - `mode: 'paper'` rebuilds the split Zhang et al. (2021) used (`nettalk_small.mat`), byte for
  *   byte: 1000 list words → 1017 entries → 5,533 windows; test = the 500 embedded rows
@@ -14,10 +14,9 @@
  * `evalKind` is 'test' in both modes: in paper mode the rows are the paper's own test set; in
  * full mode they are held-out words, never seen in training (tune on a part of `train`).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TaskData, Dataset } from '../dataset.js';
 import { DataFormatError } from '../../errors.js';
+import { latin1, readFirst, type DataSource } from '../source.js';
 import { parseNettalkData, parseNettalkList, type NettalkCorpus, type SkippedLine } from './corpus.js';
 import { encodeEntries, selectRows, INPUT_SIZE, TARGET_SIZE, type EncodedRows, type NettalkRowInfo } from './encode.js';
 import { PAPER_ROWS, PAPER_TEST_ROWS, complementRows, selectPaperEntries, splitByWord } from './split.js';
@@ -53,14 +52,6 @@ export interface NettalkData {
   readonly trimmedLines: number[];
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'latin1');
-  } catch (err) {
-    throw new DataFormatError(file, `cannot read file (${(err as Error).message})`);
-  }
-}
-
 function dataset(rows: EncodedRows, description: string): Dataset {
   return {
     description,
@@ -74,17 +65,32 @@ function dataset(rows: EncodedRows, description: string): Dataset {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/** Loads NETtalk from `dir` (see the module comment). */
-export function loadNettalk(dir: string, options: LoadNettalkOptions): NettalkData {
-  const dataFile = join(dir, NETTALK_DATA_FILE);
-  const corpus = parseNettalkData(readText(dataFile), dataFile, { strict: options.strict });
-  return options.mode === 'paper'
-    ? paperSplit(corpus, join(dir, NETTALK_LIST_FILE))
-    : fullSplit(corpus, options.testFraction ?? 0.1, options.seed ?? 1);
+/** A text file's name (for messages) and contents. */
+export interface NamedText {
+  readonly file: string;
+  readonly text: string;
 }
 
-function paperSplit(corpus: NettalkCorpus, listFile: string): NettalkData {
-  const list = parseNettalkList(readText(listFile), listFile);
+/** NETtalk from the corpus text and, for the paper split, the list text (see the module comment). */
+export function nettalkFromTexts(corpusText: NamedText, listText: NamedText | undefined, options: LoadNettalkOptions): NettalkData {
+  const corpus = parseNettalkData(corpusText.text, corpusText.file, { strict: options.strict });
+  if (options.mode === 'full') return fullSplit(corpus, options.testFraction ?? 0.1, options.seed ?? 1);
+  if (!listText) throw new DataFormatError(NETTALK_LIST_FILE, "the paper's split needs nettalk.list beside nettalk.data");
+  return paperSplit(corpus, listText);
+}
+
+/** NETtalk from a DataSource holding nettalk.data (and nettalk.list). */
+export async function readNettalk(source: DataSource, options: LoadNettalkOptions): Promise<NettalkData> {
+  const text = async (name: string): Promise<NamedText> => {
+    const { file, bytes } = await readFirst(source, [name]);
+    return { file, text: latin1(bytes) };
+  };
+  return nettalkFromTexts(await text(NETTALK_DATA_FILE), options.mode === 'paper' ? await text(NETTALK_LIST_FILE) : undefined, options);
+}
+
+function paperSplit(corpus: NettalkCorpus, listText: NamedText): NettalkData {
+  const listFile = listText.file;
+  const list = parseNettalkList(listText.text, listFile);
   const entries = selectPaperEntries(list, corpus, listFile);
   const all = encodeEntries(entries);
   if (all.info.count !== PAPER_ROWS) {

@@ -3,7 +3,7 @@
  * (ALGORITHMS.md §3) and the decisions of §3.1.
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, zodProblem } from '../../errors.js';
 
 const positive = z.number().positive().finite();
 
@@ -46,13 +46,10 @@ export type SmlpConfig = Omit<z.output<typeof smlpSchema>, 'layers'> & { readonl
 export const SMLP_BATCH_SIZES: Readonly<Record<string, number>> = { mnist: 100, nettalk: 5 };
 
 /** Validate and fill in the layer sizes. */
-export function resolveSmlpConfig(input: SmlpConfigInput, defaultLayers: number[]): SmlpConfig {
-  const parsed = smlpSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`smlp: invalid value at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
+export function resolveSmlpConfig(input: unknown, defaultLayers: readonly number[], source = 'config'): SmlpConfig {
+  const parsed = smlpSchema.safeParse(input ?? {});
+  if (!parsed.success) throw zodProblem(parsed.error, source, 'smlp');
   const layers = parsed.data.layers ?? [...defaultLayers];
-  if (layers.length < 3 || layers.length > 6) throw new ConfigError(`smlp: 3 to 6 layers expected, got ${layers.length}`);
+  if (layers.length < 3 || layers.length > 6) throw new ConfigError(`${source}: the spiking MLP needs 3 to 6 layers, got ${layers.length}`);
   return { ...parsed.data, layers };
 }

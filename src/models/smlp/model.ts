@@ -3,8 +3,9 @@
  * smlp.ts. §4 cost: the paper's surrogate-gradient SNN costs 2(mn + nk) per sample for 3 layers;
  * generalised here to 2 Σ_k n_k n_{k+1} over consecutive layers.
  */
-import type { Matrix, RandomStream } from '../../tensor/index.js';
-import type { BatchContext, BatchOutcome, Model, ModelParameters } from '../model.js';
+import type { Matrix } from '../../tensor/index.js';
+import type { ModelBuild } from '../family.js';
+import { parameterArrays, type BatchContext, type BatchOutcome, type Model, type ModelParameters, type NamedArray } from '../model.js';
 import type { SmlpConfig } from './config.js';
 import { initSmlpNetwork, type SmlpNetwork } from './network.js';
 import { evaluateBatch, trainBatch, type HiddenRule } from './smlp.js';
@@ -12,11 +13,13 @@ import { evaluateBatch, trainBatch, type HiddenRule } from './smlp.js';
 export class SmlpModel implements Model {
   readonly network: SmlpNetwork;
 
-  constructor(config: SmlpConfig, rng: RandomStream, initial?: ModelParameters) {
-    const network = initSmlpNetwork(config, rng);
-    if (initial) {
-      initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
-      initial.biases.forEach((b, k) => network.biases[k].set(b));
+  readonly implementation = ['forward and backward: TF.js (automatic differentiation)'];
+
+  constructor(config: SmlpConfig, build: Pick<ModelBuild, 'rng' | 'initial'>) {
+    const network = initSmlpNetwork(config, build.rng);
+    if (build.initial) {
+      build.initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
+      build.initial.biases.forEach((b, k) => network.biases[k].set(b));
     }
     this.network = network;
   }
@@ -42,9 +45,17 @@ export class SmlpModel implements Model {
     return evaluateBatch(this.network, x, y, context.rng);
   }
 
-  checkpointArrays(): (Float32Array | Uint8Array)[] {
+  stateArrays(): NamedArray[] {
     const { weights, biases, feedback, adam } = this.network;
-    return [...weights.map((w) => w.data), ...biases, ...feedback.map((r) => r.data), ...adam.m, ...adam.v, adam.step];
+    // The Adam moments follow parameterArrays (network.ts): every weight, then the biases of layers 2 … L.
+    const moments = [...weights.map((w, k) => ({ name: `W${k + 1}`, shape: [w.rows, w.cols] })), ...biases.slice(1).map((b, k) => ({ name: `b${k + 2}`, shape: [b.length] }))];
+    return [
+      ...parameterArrays(this.network),
+      ...feedback.map((r, k) => ({ name: `feedback${k + 1}`, shape: [r.rows, r.cols], data: r.data })),
+      ...adam.m.map((data, i) => ({ name: `adam.m.${moments[i].name}`, shape: moments[i].shape, data })),
+      ...adam.v.map((data, i) => ({ name: `adam.v.${moments[i].name}`, shape: moments[i].shape, data })),
+      { name: 'adam.step', shape: [1], data: adam.step },
+    ];
   }
 
   paperOpsPerSample(): number {

@@ -131,7 +131,11 @@ function outcomeOf(output: Tensor, loss: number, spikeTotals: Tensor[], rows: nu
 
 /** Forward only (no gradient). */
 export function evaluateBatch(net: SmlpNetwork, x: Matrix, y: Matrix, rng: RandomStream): BatchOutcome {
-  const spikes = bernoulliSpikes(x, net.config.timeSteps, rng);
+  return evaluateBatchWithSpikes(net, bernoulliSpikes(x, net.config.timeSteps, rng), y);
+}
+
+/** evaluateBatch with given input spikes (spikes[t]: rows × n_0, as bernoulliSpikes draws them). */
+export function evaluateBatchWithSpikes(net: SmlpNetwork, spikes: Float32Array[], y: Matrix): BatchOutcome {
   let outcome: BatchOutcome | undefined;
   ops.tidy(() => {
     const t = uploadAll(net, spikes, y);
@@ -157,9 +161,13 @@ export interface BatchGradients {
 
 /** Forward + backward of one batch under a given hidden rule; the parameters are not changed. */
 export function batchGradients(net: SmlpNetwork, x: Matrix, y: Matrix, rng: RandomStream, rule: HiddenRule): BatchGradients {
+  return batchGradientsWithSpikes(net, bernoulliSpikes(x, net.config.timeSteps, rng), y, rule);
+}
+
+/** batchGradients with given input spikes (spikes[t]: rows × n_0, as bernoulliSpikes draws them). */
+export function batchGradientsWithSpikes(net: SmlpNetwork, spikes: Float32Array[], y: Matrix, rule: HiddenRule): BatchGradients {
   const { layers } = net.config;
   const out = layers.length - 2;
-  const spikes = bernoulliSpikes(x, net.config.timeSteps, rng);
   const backwardBefore = backwardMacCounter.total;
   let grads: Float32Array[] = [];
   let outcome: BatchOutcome | undefined;

@@ -4,9 +4,8 @@
  * through it, and every run writes the resolved object next to its results.
  */
 import { z } from 'zod';
-
-export const SNN_RULES = ['sbp', 'stdp-differential', 'stdp-symmetric'] as const;
-export type SnnRuleName = (typeof SNN_RULES)[number];
+import { ConfigError, zodProblem } from '../../errors.js';
+import { RULE_NAMES } from '../../plasticity/registry.js';
 
 const positive = z.number().positive().finite();
 const finite = z.number().finite();
@@ -68,7 +67,7 @@ export const snnSchema = z
   .object({
     /** Layer sizes, input first; 2 to 6 layers. Default: the task's paper architecture. */
     layers: z.array(z.number().int().positive()).min(2).max(6).optional(),
-    rule: z.enum(SNN_RULES).default('sbp'),
+    rule: z.enum(RULE_NAMES).default('sbp'),
     /** α per weight matrix (length = layers − 1). Default [0.1, 0.05]; deeper: 0.1 … 0.1, 0.05. */
     learningRates: z.array(z.number().min(0).finite()).optional(),
     freeIterations: z.number().int().min(1).default(20),
@@ -101,4 +100,25 @@ export type SnnConfig = Omit<SnnConfigParsed, 'layers' | 'learningRates'> & {
 /** Default learning rates: the paper's [0.1, 0.05] for 3 layers; 0.1 for every hidden matrix, 0.05 for the last. */
 export function defaultLearningRates(layerCount: number): number[] {
   return Array.from({ length: layerCount - 1 }, (_, k) => (k === layerCount - 2 ? 0.05 : 0.1));
+}
+
+/** Validate an SNN section and fill in the sizes and learning rates (defaults: the task's network). */
+export function resolveSnnConfig(input: unknown, defaultLayers: readonly number[], source = 'config'): SnnConfig {
+  const parsed = snnSchema.safeParse(input ?? {});
+  if (!parsed.success) throw zodProblem(parsed.error, source, 'snn');
+  const layers = parsed.data.layers ?? [...defaultLayers];
+  if (layers.length < 2 || layers.length > 6) {
+    throw new ConfigError(`${source}: the SNN needs 2 to 6 layers, got ${layers.length}`);
+  }
+  const learningRates = parsed.data.learningRates ?? defaultLearningRates(layers.length);
+  if (learningRates.length !== layers.length - 1) {
+    throw new ConfigError(
+      `${source}: snn.learningRates needs one rate per weight matrix (${layers.length - 1} for layers [${layers.join(',')}]), got ${learningRates.length}`,
+    );
+  }
+  const steps = parsed.data.lif.tMs / parsed.data.lif.dtMs;
+  if (Math.abs(steps - Math.round(steps)) > 1e-9) {
+    throw new ConfigError(`${source}: snn.lif.tMs / snn.lif.dtMs must be a whole number of steps, got ${steps}`);
+  }
+  return { ...parsed.data, layers, learningRates };
 }

@@ -5,18 +5,47 @@
  *   (e) from the top down, m = L … 2: ΔW by the rule (§1.3), update noise (§1.4), then
  *       W_{m−1} += α_{m−1} ΔW  (Dale's law: constrained update for matrices not leaving the input)
  *
- * Where the WebAssembly kernels load (src/kernels), SBP's loops over ΔW (and, without update noise
- * or Dale's law, the update itself) run in them: the same float64 arithmetic in the same order as
- * plasticity/sbp.ts and the loop below, so the weights are bit-identical either way (a test checks).
+ * The rule's ΔW (and, without noise or Dale's law, the update itself) is the model's
+ * `PlasticityLoops` (chosen once when it is built, loops.ts): the rule's own function from
+ * plasticity/ (the reference), or SBP's two passes over ΔW in the WebAssembly kernels, bit-identical
+ * to plasticity/sbp.ts (loops-wasm.ts).
  */
-import { type NeuronKernels, neuronKernels } from '../../kernels/index.js';
 import { daleUpdate } from '../../plasticity/dale.js';
 import { applyUpdateNoise } from '../../plasticity/noise.js';
-import { PLASTICITY_RULES } from '../../plasticity/registry.js';
-import { difference, type RuleInput, type RuleOutput, type SbpTrace } from '../../plasticity/rule.js';
-import { type SbpSums, sbpSpread, selfBackpropagation } from '../../plasticity/sbp.js';
-import { type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
+import { getRule, type RuleDescriptor } from '../../plasticity/registry.js';
+import type { RuleInput, SbpTrace } from '../../plasticity/rule.js';
+import type { Matrix, RandomStream } from '../../tensor/index.js';
 import type { SnnNetwork } from './network.js';
+
+/** W ← W + α·ΔW. */
+export interface WeightUpdate {
+  readonly weights: Float32Array;
+  readonly alpha: number;
+}
+
+export interface PlasticityLoops {
+  /**
+   * ΔW of one matrix by `rule`, and SBP's trace for the matrix below. With `update`, the weights
+   * are updated instead (W += α·ΔW) and `delta` is absent.
+   */
+  delta(rule: RuleDescriptor, input: RuleInput, update?: WeightUpdate): { readonly delta?: Matrix; readonly trace?: SbpTrace };
+}
+
+/** W += α·ΔW, the plain update loop. */
+export function addScaled(update: WeightUpdate, delta: Float32Array): void {
+  const { weights: w, alpha } = update;
+  for (let i = 0; i < w.length; i++) w[i] += alpha * delta[i];
+}
+
+/** The rules' own functions: the reference. */
+export const jsPlasticity: PlasticityLoops = {
+  delta(rule, input, update) {
+    const out = rule.delta(input);
+    if (!update) return out;
+    addScaled(update, out.delta.data);
+    return { trace: out.trace };
+  },
+};
 
 export function updateBiases(net: SnnNetwork, free: Matrix[], nudged: Matrix[]): void {
   const { beta, learningRates } = net.config;
@@ -33,10 +62,9 @@ export function updateBiases(net: SnnNetwork, free: Matrix[], nudged: Matrix[]):
   }
 }
 
-export function updateWeights(net: SnnNetwork, free: Matrix[], nudged: Matrix[], rng: RandomStream, epochIndex: number): void {
+export function updateWeights(net: SnnNetwork, free: Matrix[], nudged: Matrix[], rng: RandomStream, epochIndex: number, loops: PlasticityLoops): void {
   const { config, weights, inhibitory } = net;
-  const rule = PLASTICITY_RULES[config.rule];
-  const kernels = rule === selfBackpropagation ? neuronKernels() : undefined;
+  const rule = getRule(config.rule);
   let above: SbpTrace | undefined;
   for (let m = free.length - 1; m >= 1; m--) {
     const input: RuleInput = {
@@ -52,41 +80,15 @@ export function updateWeights(net: SnnNetwork, free: Matrix[], nudged: Matrix[],
     const w = weights[m - 1];
     const alpha = config.learningRates[m - 1];
     const constrained = config.dale.enabled && m - 1 >= 1;
-    if (kernels && config.noise === 'none' && !constrained) {
-      above = sbpInKernels(kernels, input, { weights: w.data, alpha }).trace; // ΔW and the update in one pass
+    if (config.noise === 'none' && !constrained) {
+      above = loops.delta(rule, input, { weights: w.data, alpha }).trace; // ΔW and the update in one pass
       continue;
     }
-    const { delta, trace } = kernels ? sbpInKernels(kernels, input) : rule(input);
+    const { delta, trace } = loops.delta(rule, input);
     above = trace;
-    applyUpdateNoise(delta.data, config.noise, epochIndex, rng);
-    if (constrained) {
-      daleUpdate(w, delta.data, alpha, inhibitory[m - 1], config.dale.shrink);
-    } else {
-      const wd = w.data;
-      const d = delta.data;
-      for (let i = 0; i < wd.length; i++) wd[i] += alpha * d[i];
-    }
+    const d = (delta as Matrix).data;
+    applyUpdateNoise(d, config.noise, epochIndex, rng);
+    if (constrained) daleUpdate(w, d, alpha, inhibitory[m - 1], config.dale.shrink);
+    else addScaled({ weights: w.data, alpha }, d);
   }
-}
-
-/**
- * plasticity/sbp.ts's selfBackpropagation with its two loops over the n_pre × n_post entries in the
- * kernels; D, the sums, the spread factors and the trace are its own. With `update`, the kernels
- * also apply W += αΔW and ΔW is not returned (delta is then empty).
- */
-function sbpInKernels(kernels: NeuronKernels, input: RuleInput, update?: { weights: Float32Array; alpha: number }): RuleOutput & { trace: SbpTrace } {
-  const { preFree, postFree, postNudged, beta, above, sbp: p } = input;
-  const nPre = preFree.cols;
-  const nPost = postFree.cols;
-  const hidden = !input.feedsOutput && above !== undefined;
-  const product = matMul(preFree, difference(postNudged, postFree), { transposeA: true }).data; // βB·D, as sbpBaseChange
-  let trace: SbpTrace | undefined;
-  const spread = (sums: SbpSums) => {
-    const out = sbpSpread(sums, p, hidden ? above : undefined);
-    trace = out.trace;
-    return out.factors;
-  };
-  kernels.selfBackpropagation(product, nPre, nPost, 1 / (beta * preFree.rows), hidden, spread, update);
-  if (!trace) throw new Error('SBP kernel returned without computing the spread factors');
-  return { delta: update ? { rows: 0, cols: 0, data: new Float32Array(0) } : { rows: nPre, cols: nPost, data: product }, trace };
 }

@@ -9,15 +9,13 @@
  * hidden layer sees the NEW state of the layer below and the OLD state of the layer above, as in
  * the reference. x·W_1 is constant and passed in (`inputDrive`).
  *
- * Where the WebAssembly SIMD kernels load (src/kernels, the default), a network with one hidden
- * layer and a narrow output (the paper's) relaxes entirely in them, the small products included,
- * in float32 (they agree with the loops below to float32 rounding, test/models/snn/kernels.test.ts);
- * deeper networks keep the TF.js products and take only σ̃ from the kernels. The loops below are
- * the reference and the fallback.
+ * The per-iteration work is the model's `RelaxationLoops` (chosen once when it is built, loops.ts):
+ * the JS loop below (the reference), or the WebAssembly kernels, which relax a network with one
+ * hidden layer and a narrow output entirely themselves, products included, and otherwise take
+ * σ̃ of the hidden layers from the kernel (loops-wasm.ts).
  */
-import { type NeuronKernels, neuronKernels } from '../../kernels/index.js';
 import { relu, sigmaTilde } from '../../neurons/activation.js';
-import { macCounter, type Matrix, matMul, type Operand, upload } from '../../tensor/index.js';
+import { type Matrix, matMul, type Operand, upload } from '../../tensor/index.js';
 import type { SnnNetwork } from './network.js';
 
 export interface Teacher {
@@ -25,29 +23,39 @@ export interface Teacher {
   readonly beta: number;
 }
 
-/** Widest output layer the kernel relaxes itself (with one hidden layer). */
-const KERNEL_MAX_OUTPUT = 64;
+export interface RelaxationLoops {
+  /**
+   * Every iteration of the phase at once, when the implementation can do that for this network;
+   * false when it cannot (the phase then iterates with `hiddenStep`).
+   */
+  relaxAll(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, iterations: number, teacher?: Teacher): boolean;
+  /** One hidden layer's update: s ← σ̃(s − ε(s − below − above − b)), rows × cols, in place. */
+  hiddenStep(s: Float32Array, below: Float32Array, above: Float32Array, b: Float32Array, epsilon: number): void;
+}
+
+/** The hidden update of the JS loop: the reference. */
+export function hiddenStepJs(s: Float32Array, below: Float32Array, above: Float32Array, b: Float32Array, epsilon: number): void {
+  const cols = b.length;
+  for (let r = 0; r < s.length / cols; r++) {
+    for (let i = r * cols, j = 0; j < cols; i++, j++) {
+      const si = s[i];
+      s[i] = sigmaTilde(si - epsilon * (si - below[i] - above[i] - b[j]));
+    }
+  }
+}
+
+/** The JS loops of the relaxations: the reference. */
+export const jsRelaxation: RelaxationLoops = { relaxAll: () => false, hiddenStep: hiddenStepJs };
 
 /** Relax `states` (index 0 = x, never changed) in place for `iterations` iterations. */
-export function relax(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, iterations: number, teacher?: Teacher): void {
-  const kernels = neuronKernels();
-  if (kernels && states.length === 3 && states[2].cols <= KERNEL_MAX_OUTPUT) {
-    // One hidden layer, narrow output (the paper's networks): all iterations in the kernel,
-    // products included (counted as the matMuls below would count them).
-    const [, hidden, output] = states;
-    kernels.relaxOneHidden(
-      hidden.data, output.data, inputDrive.data, net.weights[1].data, net.biases[1], net.biases[2],
-      hidden.rows, iterations, net.config.epsilon, teacher && { target: teacher.target.data, beta: teacher.beta },
-    );
-    macCounter.add(2 * iterations * hidden.rows * hidden.cols * output.cols);
-    return;
-  }
+export function relax(net: SnnNetwork, states: Matrix[], inputDrive: Matrix, iterations: number, loops: RelaxationLoops, teacher?: Teacher): void {
+  if (loops.relaxAll(net, states, inputDrive, iterations, teacher)) return;
   // W_k and W_kᵀ (k ≥ 1) are uploaded once for all iterations of the phase; W_1 only enters
   // through x·W_1.
   const down = net.weights.map((w, k) => (k === 0 ? undefined : upload(w)));
   const up = net.weights.map((w, k) => (k === 0 ? undefined : upload(w, true)));
   try {
-    for (let it = 0; it < iterations; it++) relaxOnce(net, states, inputDrive, down, up, kernels, teacher);
+    for (let it = 0; it < iterations; it++) relaxOnce(net, states, inputDrive, down, up, loops, teacher);
   } finally {
     [...down, ...up].forEach((o) => o?.dispose());
   }
@@ -59,7 +67,7 @@ function relaxOnce(
   inputDrive: Matrix,
   down: (Operand | undefined)[],
   up: (Operand | undefined)[],
-  kernels: NeuronKernels | undefined,
+  loops: RelaxationLoops,
   teacher?: Teacher,
 ): void {
   const { biases } = net;
@@ -69,24 +77,7 @@ function relaxOnce(
   for (let k = 1; k < last; k++) {
     const fromBelow = driveFromBelow(k);
     const fromAbove = matMul(states[k + 1], up[k] as Operand).data;
-    const { rows, cols, data: s } = states[k];
-    const b = biases[k];
-    if (kernels) {
-      for (let r = 0; r < rows; r++) {
-        for (let i = r * cols, j = 0; j < cols; i++, j++) {
-          const si = s[i];
-          s[i] = si - epsilon * (si - fromBelow[i] - fromAbove[i] - b[j]);
-        }
-      }
-      kernels.sigmaTilde(s);
-    } else {
-      for (let r = 0; r < rows; r++) {
-        for (let i = r * cols, j = 0; j < cols; i++, j++) {
-          const si = s[i];
-          s[i] = sigmaTilde(si - epsilon * (si - fromBelow[i] - fromAbove[i] - b[j]));
-        }
-      }
-    }
+    loops.hiddenStep(states[k].data, fromBelow, fromAbove, biases[k], epsilon);
   }
   const fromBelow = driveFromBelow(last);
   const { rows, cols, data: s } = states[last];

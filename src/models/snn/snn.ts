@@ -13,6 +13,7 @@ import { updateBiases, updateWeights } from './learning.js';
 import { hiddenActivity, hopfieldEnergy, squaredCost } from './measures.js';
 import type { SnnNetwork } from './network.js';
 import { relax } from './relaxation.js';
+import type { SnnLoops } from './loops.js';
 import { resetState, type SnnState } from './state.js';
 
 export interface FreeStates {
@@ -22,37 +23,64 @@ export interface FreeStates {
 }
 
 /** Phases (a) and (b): the free state s⁰ of a batch; the particles become s⁰. */
-export function freePhase(net: SnnNetwork, state: SnnState, x: Matrix, rng: RandomStream): FreeStates {
+/** Wall seconds per phase of the batches it times (the bench's breakdown). */
+export class PhaseTimer {
+  readonly seconds: Record<'feedforward' | 'freeRelaxation' | 'nudgedRelaxation' | 'plasticity' | 'other', number> = {
+    feedforward: 0,
+    freeRelaxation: 0,
+    nudgedRelaxation: 0,
+    plasticity: 0,
+    other: 0,
+  };
+  private last = 0;
+  start(): void {
+    this.last = performance.now();
+  }
+  lap(phase: keyof PhaseTimer['seconds']): void {
+    const now = performance.now();
+    this.seconds[phase] += (now - this.last) / 1000;
+    this.last = now;
+  }
+}
+
+export function freePhase(net: SnnNetwork, state: SnnState, x: Matrix, rng: RandomStream, loops: SnnLoops, timer?: PhaseTimer): FreeStates {
   const { config } = net;
   if (x.rows > state.batchSize) throw new RangeError(`batch of ${x.rows} rows, state made for ${state.batchSize}`);
   if (config.resetEachBatch) resetState(state, config);
   const inputDrive = matMul(x, net.weights[0]);
+  timer?.lap('other');
   let states: Matrix[];
   let spikes: number[];
   if (config.feedforward) {
-    ({ states, spikes } = feedforwardPhase(net, state, x, inputDrive, rng));
+    ({ states, spikes } = feedforwardPhase(net, state, x, inputDrive, rng, loops.feedforward));
   } else {
     // §1.6: without phase (a) the relaxation starts from the particles (the last free state).
     states = [x, ...config.layers.slice(1).map((n, i) => ({ rows: x.rows, cols: n, data: state.layers[i + 1].particles.slice(0, x.rows * n) }))];
     spikes = config.layers.map(() => 0);
   }
-  relax(net, states, inputDrive, config.freeIterations);
+  timer?.lap('feedforward');
+  relax(net, states, inputDrive, config.freeIterations, loops.relaxation);
   for (let k = 1; k < states.length; k++) state.layers[k].particles.set(states[k].data);
+  timer?.lap('freeRelaxation');
   return { states, inputDrive, spikes };
 }
 
-export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number): BatchOutcome {
-  const free = freePhase(net, state, x, rng);
+export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number, loops: SnnLoops, timer?: PhaseTimer): BatchOutcome {
+  timer?.start();
+  const free = freePhase(net, state, x, rng, loops, timer);
   const outcome = measure(net, free, y);
+  timer?.lap('other');
   const nudged = free.states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
-  relax(net, nudged, free.inputDrive, net.config.nudgeIterations, { target: y, beta: net.config.beta });
+  relax(net, nudged, free.inputDrive, net.config.nudgeIterations, loops.relaxation, { target: y, beta: net.config.beta });
+  timer?.lap('nudgedRelaxation');
   updateBiases(net, free.states, nudged);
-  updateWeights(net, free.states, nudged, rng, epochIndex);
+  updateWeights(net, free.states, nudged, rng, epochIndex, loops.plasticity);
+  timer?.lap('plasticity');
   return outcome;
 }
 
-export function evaluateBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream): BatchOutcome {
-  return measure(net, freePhase(net, state, x, rng), y);
+export function evaluateBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, loops: SnnLoops): BatchOutcome {
+  return measure(net, freePhase(net, state, x, rng, loops), y);
 }
 
 function measure(net: SnnNetwork, free: FreeStates, y: Matrix): BatchOutcome {

@@ -47,8 +47,3 @@ export function resetState(state: SnnState, config: SnnConfig): void {
     }
   }
 }
-
-/** Every array of the state, in a fixed order (for checkpoints and finiteness checks). */
-export function stateArrays(state: SnnState): Float32Array[] {
-  return state.layers.flatMap((l) => [l.v, l.g, l.particles, ...(l.stp ? [l.stp.u, l.stp.x, l.stp.j] : [])]);
-}

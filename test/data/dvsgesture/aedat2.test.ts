@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
-import { openAedat2, readAedat2 } from '../../../src/data/dvsgesture/aedat2.js';
+import { openAedat2File, readAedat2File } from '../../../src/node/datasets/index.js';
 import { eventCount, type Events } from '../../../src/data/dvsgesture/events.js';
 import { DEFAULT_AEDAT2_HEADER, aedat2Bytes, dvs128Address, sharedFile, tempDir } from './writers.js';
 
@@ -32,57 +32,57 @@ describe('AEDAT 2.0 reader (jAER DVS128)', () => {
   it('round-trips big-endian records and decodes x = (a >> 1) & 0x7F, y = (a >> 8) & 0x7F, bit 0', async () => {
     const file = await tmp.write('round2.aedat', aedat2Bytes(records));
     for (const blockBytes of [8, 20, 1 << 20]) {
-      const { events: read, stats, headerLines } = await readAedat2(file, { blockBytes, chunkEvents: 64 });
+      const { events: read, stats, headerLines } = await readAedat2File(file, { blockBytes, chunkEvents: 64 });
       expect(list(read)).toEqual(events);
       expect(headerLines).toEqual(DEFAULT_AEDAT2_HEADER);
       expect(stats).toMatchObject({ records: 300, events: 300, specialSkipped: 0, backwardsSteps: 0, minUs: 4_000_000_000, maxUs: 4_000_000_897 });
     }
-    const stream = await openAedat2(file);
+    const stream = await openAedat2File(file);
     expect(stream.headerBytes).toBe(headerBytes);
     await stream.close();
   });
 
   it('address 0x7F7F (x 63, y 127, bit 1)', async () => {
     const file = await tmp.write('addr.aedat', aedat2Bytes([{ address: 0x7f7f, t: 9 }]));
-    expect(list((await readAedat2(file)).events)).toEqual([{ x: 63, y: 127, p: 1, t: 9 }]);
+    expect(list((await readAedat2File(file)).events)).toEqual([{ x: 63, y: 127, p: 1, t: 9 }]);
   });
 
   it("orientation 'jaer' mirrors x (127 − x) and inverts the polarity bit", async () => {
     const file = await tmp.write('jaer.aedat', aedat2Bytes(records.slice(0, 3)));
-    const { events: read } = await readAedat2(file, { orientation: 'jaer' });
+    const { events: read } = await readAedat2File(file, { orientation: 'jaer' });
     expect(list(read)).toEqual(events.slice(0, 3).map((e) => ({ ...e, x: 127 - e.x, p: 1 - e.p })));
   });
 
   it('skips and counts records with address bits above 14 (external input events)', async () => {
     const file = await tmp.write('special.aedat', aedat2Bytes([records[0], { address: 1 << 15, t: records[0].t }, records[1]]));
-    const { events: read, stats } = await readAedat2(file);
+    const { events: read, stats } = await readAedat2File(file);
     expect(list(read)).toEqual(events.slice(0, 2));
     expect(stats).toMatchObject({ records: 3, events: 2, specialSkipped: 1 });
   });
 
   it('time range [startUs, endUs)', async () => {
     const file = await tmp.write('range2.aedat', aedat2Bytes(records));
-    const { events: read } = await readAedat2(file, { startUs: events[10].t, endUs: events[20].t, chunkEvents: 8 });
+    const { events: read } = await readAedat2File(file, { startUs: events[10].t, endUs: events[20].t, chunkEvents: 8 });
     expect(list(read)).toEqual(events.slice(10, 20));
   });
 
   describe('errors name the file and byte offset', () => {
     it('wrong version line', async () => {
       const file = await tmp.write('v3.aedat', '#!AER-DAT3.1\r\n#!END-HEADER\r\n');
-      await expectFormatError(readAedat2(file), `${file} (byte 0): AEDAT version line "#!AER-DAT2.0" expected, found "#!AER-DAT3.1" (an AEDAT 3.x file: use readAedat3)`);
+      await expectFormatError(readAedat2File(file), `${file} (byte 0): AEDAT version line "#!AER-DAT2.0" expected, found "#!AER-DAT3.1" (an AEDAT 3.x file: use readAedat3)`);
     });
 
     it('a truncated last record', async () => {
       const whole = aedat2Bytes(records.slice(0, 4));
       const file = await tmp.write('trunc2.aedat', whole.subarray(0, whole.length - 5));
-      await expectFormatError(readAedat2(file), `${file} (byte ${headerBytes + 24}): truncated record: 8 bytes expected, 3 left in the file`);
+      await expectFormatError(readAedat2File(file), `${file} (byte ${headerBytes + 24}): truncated record: 8 bytes expected, 3 left in the file`);
     });
 
     it('timestamps going backwards (strict) or counted (tolerate)', async () => {
       const back = [records[0], records[1], { ...records[2], t: 5 }, records[3]];
       const file = await tmp.write('back2.aedat', aedat2Bytes(back));
-      await expectFormatError(readAedat2(file), `${file} (byte ${headerBytes + 16}): timestamp goes backwards: 5 µs after ${events[1].t} µs`);
-      const { stats } = await readAedat2(file, { timeOrder: 'tolerate' });
+      await expectFormatError(readAedat2File(file), `${file} (byte ${headerBytes + 16}): timestamp goes backwards: 5 µs after ${events[1].t} µs`);
+      const { stats } = await readAedat2File(file, { timeOrder: 'tolerate' });
       expect(stats.backwardsSteps).toBe(1);
     });
   });
@@ -95,10 +95,10 @@ describe('AEDAT 2.0 reader (jAER DVS128)', () => {
   for (const r of real) {
     const file = sharedFile('data', 'dvs128-aedat2', r.name);
     it.skipIf(!file)(`real recording ${r.name}: ${r.events} events over ${r.durationS} s`, async () => {
-      const { events: e, stats, headerLines } = await readAedat2(file as string, { chunkEvents: 4096 });
+      const { events: e, stats, headerLines } = await readAedat2File(file as string, { chunkEvents: 4096 });
       expect(headerLines[0]).toBe('#!AER-DAT2.0');
       expect(headerLines).toContain('# HardwareInterface: DVS128-V1 0298');
-      const stream = await openAedat2(file as string);
+      const stream = await openAedat2File(file as string);
       expect(stream.headerBytes).toBe(4612);
       await stream.close();
       expect(eventCount(e)).toBe(r.events);
@@ -110,7 +110,7 @@ describe('AEDAT 2.0 reader (jAER DVS128)', () => {
       expect(Math.max(...e.y)).toBe(127);
       const ones = e.p.reduce((n, p) => n + p, 0);
       expect([r.events - ones, ones]).toEqual([r.bit0, r.bit1]);
-      const jaer = await readAedat2(file as string, { orientation: 'jaer' });
+      const jaer = await readAedat2File(file as string, { orientation: 'jaer' });
       expect(jaer.events.p.reduce((n, p) => n + p, 0)).toBe(r.bit0);
     });
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
-import { openAedat3, readAedat3 } from '../../../src/data/dvsgesture/aedat3.js';
+import { openAedat3File, readAedat3File } from '../../../src/node/datasets/index.js';
 import { eventCount, type Events } from '../../../src/data/dvsgesture/events.js';
 import { DEFAULT_AEDAT3_HEADER, aedat3Bytes, packetBytes, polarityPackets, tempDir, type PolarityEvent } from './writers.js';
 
@@ -41,7 +41,7 @@ describe('AEDAT 3.1 reader', () => {
   it('round-trips polarity events written in the cAER layout', async () => {
     const events = someEvents(2500);
     const file = await tmp.write('round.aedat', aedat3Bytes(polarityPackets(events, 300)));
-    const { events: read, stats, headerLines } = await readAedat3(file);
+    const { events: read, stats, headerLines } = await readAedat3File(file);
     expect(asList(read)).toEqual(events);
     expect(read.sensorSize).toEqual([128, 128, 2]);
     expect(headerLines).toEqual(DEFAULT_AEDAT3_HEADER);
@@ -56,7 +56,7 @@ describe('AEDAT 3.1 reader', () => {
     body.writeUInt32LE(0x00fe0017, 0);
     body.writeInt32LE(1234, 4);
     const file = await tmp.write('bits.aedat', aedat3Bytes([{ number: 1, tsOverflow: 3, body }]));
-    const { events } = await readAedat3(file);
+    const { events } = await readAedat3File(file);
     expect(asList(events)).toEqual([{ x: 127, y: 5, p: 1, t: 3 * 2 ** 31 + 1234 }]);
   });
 
@@ -64,7 +64,7 @@ describe('AEDAT 3.1 reader', () => {
     const events = someEvents(400, 2 ** 31 - 1000);
     expect(events[events.length - 1].t).toBeGreaterThan(2 ** 31);
     const file = await tmp.write('overflow.aedat', aedat3Bytes(polarityPackets(events, 1000)));
-    const { events: read, stats } = await readAedat3(file);
+    const { events: read, stats } = await readAedat3File(file);
     expect(stats.polarityPackets).toBe(2);
     expect(Array.from(read.t)).toEqual(events.map((e) => e.t));
   });
@@ -75,7 +75,7 @@ describe('AEDAT 3.1 reader', () => {
     const special = { type: 0, eventSize: 8, capacity: 3, number: 3, body: Buffer.alloc(24, 0xff) };
     const imu = { type: 3, eventSize: 36, capacity: 2, number: 1, body: Buffer.alloc(72, 0xab) };
     const file = await tmp.write('mixed.aedat', aedat3Bytes([special, { events: a }, imu, { events: b }]));
-    const { events, stats } = await readAedat3(file);
+    const { events, stats } = await readAedat3File(file);
     expect(asList(events)).toEqual([...a, ...b]);
     expect(stats).toMatchObject({ packets: 4, polarityPackets: 2, skippedPackets: 2 });
   });
@@ -84,23 +84,23 @@ describe('AEDAT 3.1 reader', () => {
     const a = someEvents(4);
     const b = someEvents(2, 100);
     const file = await tmp.write('capacity.aedat', aedat3Bytes([{ events: a, capacity: 10 }, { events: b }]));
-    expect(asList((await readAedat3(file)).events)).toEqual([...a, ...b]);
+    expect(asList((await readAedat3File(file)).events)).toEqual([...a, ...b]);
   });
 
   it('skips events whose valid mark is 0 unless includeInvalid', async () => {
     const events = someEvents(6).map((e, i) => ({ ...e, valid: i !== 2 && i !== 4 }));
     const file = await tmp.write('invalid.aedat', aedat3Bytes([{ events }]));
     const strip = ({ valid: _v, ...e }: PolarityEvent): PolarityEvent => e;
-    const skipped = await readAedat3(file);
+    const skipped = await readAedat3File(file);
     expect(asList(skipped.events)).toEqual(events.filter((e) => e.valid).map(strip));
     expect(skipped.stats.invalidSkipped).toBe(2);
-    const kept = await readAedat3(file, { includeInvalid: true });
+    const kept = await readAedat3File(file, { includeInvalid: true });
     expect(asList(kept.events)).toEqual(events.map(strip));
   });
 
   it('accepts an empty body (header only, or a packet of 0 events)', async () => {
     const file = await tmp.write('empty.aedat', aedat3Bytes([{ events: [] }]));
-    const { events, stats } = await readAedat3(file);
+    const { events, stats } = await readAedat3File(file);
     expect(eventCount(events)).toBe(0);
     expect(stats.minUs).toBeNaN();
   });
@@ -109,7 +109,7 @@ describe('AEDAT 3.1 reader', () => {
     const events = someEvents(3000);
     const file = await tmp.write('chunks.aedat', aedat3Bytes(polarityPackets(events, 257)));
     for (const blockBytes of [16, 100, 4096, 1 << 20]) {
-      const stream = await openAedat3(file, { chunkEvents: 1000, blockBytes });
+      const stream = await openAedat3File(file, { chunkEvents: 1000, blockBytes });
       const sizes: number[] = [];
       const all: PolarityEvent[] = [];
       for await (const c of stream.chunks()) {
@@ -127,44 +127,44 @@ describe('AEDAT 3.1 reader', () => {
     const startUs = events[1200].t;
     const endUs = events[2000].t;
     const expected = events.filter((e) => e.t >= startUs && e.t < endUs);
-    const strict = await readAedat3(file, { startUs, endUs, chunkEvents: 256 });
+    const strict = await readAedat3File(file, { startUs, endUs, chunkEvents: 256 });
     expect(asList(strict.events)).toEqual(expected);
     expect(strict.stats.events).toBeLessThan(5000);
-    const tolerant = await readAedat3(file, { startUs, endUs, chunkEvents: 256, timeOrder: 'tolerate' });
+    const tolerant = await readAedat3File(file, { startUs, endUs, chunkEvents: 256, timeOrder: 'tolerate' });
     expect(asList(tolerant.events)).toEqual(expected);
     expect(tolerant.stats.events).toBe(5000);
   });
 
   it('a broken-off stream closes its file; close() without reading is allowed', async () => {
     const file = await tmp.write('close.aedat', aedat3Bytes(polarityPackets(someEvents(100), 10)));
-    const stream = await openAedat3(file, { chunkEvents: 10 });
+    const stream = await openAedat3File(file, { chunkEvents: 10 });
     for await (const _ of stream.chunks()) break;
     await stream.close();
-    const untouched = await openAedat3(file);
+    const untouched = await openAedat3File(file);
     await untouched.close();
   });
 
   describe('errors name the file and byte offset', () => {
     it('wrong version line', async () => {
       const file = await tmp.write('v2.aedat', aedat3Bytes([], ['#!AER-DAT2.0', '#!END-HEADER']));
-      const err = await expectFormatError(readAedat3(file), 'AEDAT version line "#!AER-DAT3.1" expected, found "#!AER-DAT2.0" (an AEDAT 2.0 file: use readAedat2)');
+      const err = await expectFormatError(readAedat3File(file), 'AEDAT version line "#!AER-DAT3.1" expected, found "#!AER-DAT2.0" (an AEDAT 2.0 file: use readAedat2)');
       expect(err.message.startsWith(`${file} (byte 0): `)).toBe(true);
       const empty = await tmp.write('empty-file.aedat', '');
-      await expectFormatError(readAedat3(empty), 'found an empty file');
+      await expectFormatError(readAedat3File(empty), 'found an empty file');
     });
 
     it('missing #!END-HEADER: end of file, or a line that is not a comment', async () => {
       const noEnd = await tmp.write('noend.aedat', '#!AER-DAT3.1\r\n#Format: RAW\r\n');
-      await expectFormatError(readAedat3(noEnd), `${noEnd} (byte 28): header has no #!END-HEADER line: found end of file`);
+      await expectFormatError(readAedat3File(noEnd), `${noEnd} (byte 28): header has no #!END-HEADER line: found end of file`);
       const binary = Buffer.concat([Buffer.from('#!AER-DAT3.1\r\n#Format: RAW\r\n'), packetBytes({ events: someEvents(3) })]);
       const file = await tmp.write('nohdrend.aedat', binary);
-      await expectFormatError(readAedat3(file), `${file} (byte 28): header has no #!END-HEADER line: found a line that does not start with '#'`);
+      await expectFormatError(readAedat3File(file), `${file} (byte 28): header has no #!END-HEADER line: found a line that does not start with '#'`);
     });
 
     it('truncated packet header', async () => {
       const whole = aedat3Bytes([{ events: someEvents(2) }]);
       const file = await tmp.write('trunc-header.aedat', Buffer.concat([whole, Buffer.alloc(10)]));
-      await expectFormatError(readAedat3(file), `${file} (byte ${whole.length}): truncated packet header: 28 bytes expected, 10 left in the file`);
+      await expectFormatError(readAedat3File(file), `${file} (byte ${whole.length}): truncated packet header: 28 bytes expected, 10 left in the file`);
     });
 
     it('truncated packet body, polarity or not', async () => {
@@ -172,32 +172,32 @@ describe('AEDAT 3.1 reader', () => {
       const file = await tmp.write('trunc-body.aedat', whole.subarray(0, whole.length - 3));
       const headerBytes = whole.length - 28 - 40;
       await expectFormatError(
-        readAedat3(file),
+        readAedat3File(file),
         `${file} (byte ${headerBytes}): truncated packet body: eventCapacity 5 × eventSize 8 = 40 bytes expected, 37 left in the file`,
       );
       const other = await tmp.write('trunc-other.aedat', aedat3Bytes([{ type: 2, eventSize: 12, capacity: 100, number: 100, body: Buffer.alloc(12) }]));
-      await expectFormatError(readAedat3(other), 'truncated packet body: eventCapacity 100 × eventSize 12 = 1200 bytes expected, 12 left in the file');
+      await expectFormatError(readAedat3File(other), 'truncated packet body: eventCapacity 100 × eventSize 12 = 1200 bytes expected, 12 left in the file');
     });
 
     it('eventSize other than 8 (or eventTSOffset other than 4) for polarity', async () => {
       const file = await tmp.write('size.aedat', aedat3Bytes([{ eventSize: 12, capacity: 1, number: 1, body: Buffer.alloc(12) }]));
-      await expectFormatError(readAedat3(file), 'polarity packet has eventSize 12, 8 expected');
+      await expectFormatError(readAedat3File(file), 'polarity packet has eventSize 12, 8 expected');
       const off = await tmp.write('tsoff.aedat', aedat3Bytes([{ tsOffset: 0, events: someEvents(1) }]));
-      await expectFormatError(readAedat3(off), 'polarity packet has eventTSOffset 0, 4 expected');
+      await expectFormatError(readAedat3File(off), 'polarity packet has eventTSOffset 0, 4 expected');
     });
 
     it('eventNumber above eventCapacity, negative sizes', async () => {
       const file = await tmp.write('number.aedat', aedat3Bytes([{ events: someEvents(2), number: 3, capacity: 2 }]));
-      await expectFormatError(readAedat3(file), 'polarity packet has eventNumber 3 outside 0..eventCapacity (2)');
+      await expectFormatError(readAedat3File(file), 'polarity packet has eventNumber 3 outside 0..eventCapacity (2)');
       const neg = await tmp.write('neg.aedat', aedat3Bytes([{ capacity: -1, number: 0, body: Buffer.alloc(0) }]));
-      await expectFormatError(readAedat3(neg), 'packet header has eventSize 8 and eventCapacity -1; both must be ≥ 0');
+      await expectFormatError(readAedat3File(neg), 'packet header has eventSize 8 and eventCapacity -1; both must be ≥ 0');
     });
 
     it('coordinates outside the DVS128 sensor', async () => {
       const events = [{ x: 200, y: 3, p: 1, t: 5 }];
       const file = await tmp.write('xy.aedat', aedat3Bytes([{ events }]));
       const at = aedat3Bytes([]).length + 28;
-      await expectFormatError(readAedat3(file), `${file} (byte ${at}): polarity event at x 200, y 3 lies outside the 128×128 sensor`);
+      await expectFormatError(readAedat3File(file), `${file} (byte ${at}): polarity event at x 200, y 3 lies outside the 128×128 sensor`);
     });
 
     it('timestamps going backwards: strict throws at the event, tolerate counts', async () => {
@@ -206,10 +206,10 @@ describe('AEDAT 3.1 reader', () => {
       const file = await tmp.write('back.aedat', aedat3Bytes([{ events: events.slice(0, 4) }, { events: events.slice(4) }]));
       const at = aedat3Bytes([]).length + 2 * 28 + 6 * 8;
       await expectFormatError(
-        readAedat3(file),
+        readAedat3File(file),
         `${file} (byte ${at}): timestamp goes backwards: 10 µs after ${events[5].t} µs (pass timeOrder: 'tolerate' to read such files)`,
       );
-      const { events: read, stats } = await readAedat3(file, { timeOrder: 'tolerate' });
+      const { events: read, stats } = await readAedat3File(file, { timeOrder: 'tolerate' });
       expect(asList(read)).toEqual(events);
       expect(stats.backwardsSteps).toBe(1);
       expect(stats.minUs).toBe(10);

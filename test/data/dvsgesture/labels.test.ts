@@ -7,8 +7,8 @@ import {
   checkLabelsWithinRecording,
   cutSamples,
   parseGestureLabels,
-  readGestureLabels,
 } from '../../../src/data/dvsgesture/labels.js';
+import { readGestureLabelsFile } from '../../../src/node/datasets/index.js';
 import { labelsCsv, sharedFile } from './writers.js';
 
 describe('gesture label files', () => {
@@ -29,7 +29,7 @@ describe('gesture label files', () => {
 
   const real = sharedFile('data', 'dvsgesture', 'user01_fluorescent_labels.transcribed.csv');
   it.skipIf(!real)('reads the transcribed user01_fluorescent labels: 12 rows, class 8 twice', async () => {
-    const labels = await readGestureLabels(real as string);
+    const labels = await readGestureLabelsFile(real as string);
     expect(labels).toHaveLength(12);
     expect(labels.map((l) => l.classId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 10, 11]);
     expect(labels[0]).toMatchObject({ startUs: 80_048_239, endUs: 85_092_709 });

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAedat3 } from '../../../src/data/dvsgesture/aedat3.js';
 import { framesByTimeBins } from '../../../src/data/dvsgesture/frames.js';
-import { cutSamples, readGestureLabels } from '../../../src/data/dvsgesture/labels.js';
-import { framesAsRows, loadDvsGesture, sampleFrame } from '../../../src/data/dvsgesture/load.js';
+import { cutSamples } from '../../../src/data/dvsgesture/labels.js';
+import { framesAsRows, sampleFrame } from '../../../src/data/dvsgesture/load.js';
+import { loadDvsGestureDir, readAedat3File, readGestureLabelsFile } from '../../../src/node/datasets/index.js';
 import { DataFormatError } from '../../../src/errors.js';
 import { aedat3Bytes, labelsCsv, polarityPackets, tempDir, type PolarityEvent } from './writers.js';
 
@@ -43,7 +43,7 @@ describe('loadDvsGesture end to end (two written recordings)', () => {
 
   it('builds the official split with 100 frames × 1,024 per row, one-hot targets and 0-based labels', async () => {
     const progress: [number, number][] = [];
-    const data = await loadDvsGesture(tmp.dir, { onProgress: (d, t) => progress.push([d, t]) });
+    const data = await loadDvsGestureDir(tmp.dir, { onProgress: (d, t) => progress.push([d, t]) });
     expect(progress).toEqual([[0, 2], [1, 2], [2, 2]]);
     expect(data.evalKind).toBe('test');
     expect(data.frames).toBe(100);
@@ -69,13 +69,13 @@ describe('loadDvsGesture end to end (two written recordings)', () => {
   });
 
   it('each row equals frames.ts on the segment cut from the whole recording', async () => {
-    const data = await loadDvsGesture(tmp.dir, { frames: 7, normalize: 'sampleMax' });
+    const data = await loadDvsGestureDir(tmp.dir, { frames: 7, normalize: 'sampleMax' });
     for (const [name, ds, samples] of [
       ['user01_fluorescent', data.train, data.trainSamples],
       ['user24_led', data.test, data.testSamples],
     ] as const) {
-      const { events } = await readAedat3(join(tmp.dir, `${name}.aedat`));
-      const labels = await readGestureLabels(join(tmp.dir, `${name}_labels.csv`));
+      const { events } = await readAedat3File(join(tmp.dir, `${name}.aedat`));
+      const labels = await readGestureLabelsFile(join(tmp.dir, `${name}_labels.csv`));
       cutSamples(events, labels).forEach((cut, i) => {
         const expected = framesByTimeBins(cut, 7, { pool: 4, startUs: labels[i].startUs, endUs: labels[i].endUs, normalize: 'sampleMax' });
         expect(Array.from(ds.inputs.subarray(i * ds.inputSize, (i + 1) * ds.inputSize))).toEqual(Array.from(expected.data));
@@ -86,7 +86,7 @@ describe('loadDvsGesture end to end (two written recordings)', () => {
   });
 
   it("polarity 'split' doubles the frame; framesAsRows gives one row per frame sharing memory", async () => {
-    const data = await loadDvsGesture(tmp.dir, { frames: 5, polarity: 'split', normalize: 'clip' });
+    const data = await loadDvsGestureDir(tmp.dir, { frames: 5, polarity: 'split', normalize: 'clip' });
     expect(data.train.inputSize).toBe(5 * 2048);
     const rows = framesAsRows(data.test, 5);
     expect(rows).toMatchObject({ count: 10, inputSize: 2048, targetSize: 11, rowsPerSample: 5 });
@@ -119,13 +119,13 @@ describe('loadDvsGesture golden values and errors', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'user05_lab.aedat'), aedat3Bytes([{ events }]));
     await writeFile(join(dir, 'user05_lab_labels.csv'), labelsCsv([[4, 1000, 2000]]));
-    const data = await loadDvsGesture(dir, { frames: 2, normalize: 'sampleMax' });
+    const data = await loadDvsGestureDir(dir, { frames: 2, normalize: 'sampleMax' });
     expect(data.test.count).toBe(0);
     expect(data.train.count).toBe(1);
     const nonzero = Array.from(data.train.inputs.entries()).filter(([, v]) => v !== 0);
     expect(nonzero).toEqual([[0, 0.5], [1, 0.5], [1024 + 1023, 1]]);
     expect(data.trainSamples[0].events).toBe(4);
-    const frameMax = await loadDvsGesture(dir, { frames: 2 });
+    const frameMax = await loadDvsGestureDir(dir, { frames: 2 });
     expect(Array.from(frameMax.train.inputs.entries()).filter(([, v]) => v !== 0)).toEqual([[0, 1], [1, 1], [2047, 1]]);
   });
 
@@ -134,7 +134,7 @@ describe('loadDvsGesture golden values and errors', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'user02_led.aedat'), aedat3Bytes([{ events: [{ x: 1, y: 1, p: 1, t: 100 }, { x: 1, y: 1, p: 1, t: 900 }] }]));
     await writeFile(join(dir, 'user02_led_labels.csv'), labelsCsv([[1, 100, 500], [2, 1000, 2000]]));
-    const err = await loadDvsGesture(dir).catch((e: unknown) => e);
+    const err = await loadDvsGestureDir(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataFormatError);
     expect((err as Error).message).toBe(
       `${join(dir, 'user02_led_labels.csv')} (row 2, line 3): segment 1000..2000 µs lies outside the recording: the recording's events span 100..900 µs`,
@@ -151,8 +151,8 @@ describe('loadDvsGesture golden values and errors', () => {
     ];
     await writeFile(join(dir, 'user25_natural.aedat'), aedat3Bytes([{ events }]));
     await writeFile(join(dir, 'user25_natural_labels.csv'), labelsCsv([[6, 100, 800]]));
-    await expect(loadDvsGesture(dir)).rejects.toThrow('timestamp goes backwards: 200 µs after 700 µs');
-    const data = await loadDvsGesture(dir, { frames: 7, timeOrder: 'tolerate', normalize: 'sampleMax' });
+    await expect(loadDvsGestureDir(dir)).rejects.toThrow('timestamp goes backwards: 200 µs after 700 µs');
+    const data = await loadDvsGestureDir(dir, { frames: 7, timeOrder: 'tolerate', normalize: 'sampleMax' });
     expect(data.recordings[0].backwardsSteps).toBe(1);
     expect(Array.from(data.test.inputs.entries()).filter(([, v]) => v !== 0)).toEqual([[0, 1], [1024 + 1, 1], [6 * 1024, 1]]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
-import { decodeNmnist, readNmnist } from '../../../src/data/dvsgesture/nmnist.js';
+import { decodeNmnist } from '../../../src/data/dvsgesture/nmnist.js';
+import { readNmnistFile } from '../../../src/node/datasets/index.js';
 import { nmnistBytes, sharedFile } from './writers.js';
 
 describe('N-MNIST .bin reader', () => {
@@ -28,7 +29,7 @@ describe('N-MNIST .bin reader', () => {
 
   const file = sharedFile('data', 'nmnist-sample', 'sample_nmnist.bin');
   it.skipIf(!file)('the real tonic sample: 4,325 events, t 654..311,175 µs, polarity 2,180 / 2,145', async () => {
-    const e = await readNmnist(file as string);
+    const e = await readNmnistFile(file as string);
     expect(e.t.length).toBe(4325);
     expect(Math.min(...e.t)).toBe(654);
     expect(Math.max(...e.t)).toBe(311_175);

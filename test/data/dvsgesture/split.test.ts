@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
 import { DVS_GESTURE_RECORDINGS } from '../../../src/data/dvsgesture/recordings.js';
-import {
-  knownRecordings,
-  listGestureRecordings,
-  md5OfFile,
-  officialSplit,
-  parseRecordingName,
-  verifyRecording,
-} from '../../../src/data/dvsgesture/split.js';
+import { knownRecordings, officialSplit, parseRecordingName } from '../../../src/data/dvsgesture/split.js';
+import { listGestureRecordingsIn, md5OfFile, verifyRecording } from '../../../src/node/datasets/index.js';
 import { labelsCsv, sharedFile, tempDir } from './writers.js';
 
 describe('official split and recording list', () => {
@@ -74,18 +68,18 @@ describe('official split and recording list', () => {
     });
 
     it('finds recordings sorted by name with their label files and split', async () => {
-      const found = await listGestureRecordings(tmp.dir);
+      const found = await listGestureRecordingsIn(tmp.dir);
       expect(found.map((r) => [r.name, r.split])).toEqual([
         ['user01_fluorescent', 'train'],
         ['user01_lab', 'train'],
         ['user24_led', 'test'],
       ]);
-      expect(found[1].aedatFile).toBe(join(tmp.dir, 'user01_lab.aedat'));
-      expect(found[1].labelsFile).toBe(join(tmp.dir, 'user01_lab_labels.csv'));
+      expect(found[1].aedatFile).toBe('user01_lab.aedat');
+      expect(found[1].labelsFile).toBe('user01_lab_labels.csv');
     });
 
     it('requireComplete names the missing recordings', async () => {
-      await expect(listGestureRecordings(tmp.dir, { requireComplete: true })).rejects.toThrow(
+      await expect(listGestureRecordingsIn(tmp.dir, { requireComplete: true })).rejects.toThrow(
         `${tmp.dir}: 119 of the 122 recordings missing: user01_fluorescent_led.aedat, user01_led.aedat, user01_natural.aedat, user02_fluorescent.aedat, user02_fluorescent_led.aedat, …`,
       );
     });
@@ -93,26 +87,27 @@ describe('official split and recording list', () => {
     it('a missing label file, a bad user number, an empty directory', async () => {
       const t = await tempDir();
       try {
-        await expect(listGestureRecordings(t.dir)).rejects.toThrow(`${t.dir}: no DVS128 Gesture recordings (userNN_<lighting>.aedat) found in this directory`);
+        await expect(listGestureRecordingsIn(t.dir)).rejects.toThrow(`${t.dir}: no DVS128 Gesture recordings (userNN_<lighting>.aedat) found in this directory`);
         await t.write('user02_led.aedat', 'x');
-        const err = await listGestureRecordings(t.dir).catch((e: unknown) => e);
+        const err = await listGestureRecordingsIn(t.dir).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(DataFormatError);
         expect((err as Error).message).toBe(`${join(t.dir, 'user02_led_labels.csv')}: label file missing for recording user02_led.aedat`);
         await t.write('user02_led_labels.csv', labelsCsv([]));
         await t.write('user40_led.aedat', 'x');
-        await expect(listGestureRecordings(t.dir)).rejects.toThrow(`${join(t.dir, 'user40_led.aedat')}: DVS128 Gesture user 40 outside 1..29`);
+        await expect(listGestureRecordingsIn(t.dir)).rejects.toThrow(`${join(t.dir, 'user40_led.aedat')}: DVS128 Gesture user 40 outside 1..29`);
       } finally {
         await t.cleanup();
       }
     });
 
     it('verifies MD5s: known names must match the original, unknown ones pass', async () => {
-      const [rec] = await listGestureRecordings(tmp.dir);
-      expect(await md5OfFile(rec.aedatFile)).toBe('9dd4e461268c8034f5c8564e155c67a6'); // md5("x")
-      await expect(verifyRecording(rec)).rejects.toThrow(`MD5 9dd4e461268c8034f5c8564e155c67a6 differs from the original's ${rec.md5}`);
-      await expect(verifyRecording({ ...rec, md5: '9dd4e461268c8034f5c8564e155c67a6' })).resolves.toBeUndefined();
+      const [rec] = await listGestureRecordingsIn(tmp.dir);
+      const file = join(tmp.dir, rec.aedatFile);
+      expect(await md5OfFile(file)).toBe('9dd4e461268c8034f5c8564e155c67a6'); // md5("x")
+      await expect(verifyRecording(rec, file)).rejects.toThrow(`MD5 9dd4e461268c8034f5c8564e155c67a6 differs from the original's ${rec.md5}`);
+      await expect(verifyRecording({ ...rec, md5: '9dd4e461268c8034f5c8564e155c67a6' }, file)).resolves.toBeUndefined();
       const { md5: _m, ...unknown } = rec;
-      await expect(verifyRecording(unknown)).resolves.toBeUndefined();
+      await expect(verifyRecording(unknown, file)).resolves.toBeUndefined();
     });
   });
 });

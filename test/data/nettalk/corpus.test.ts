@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
 import { parseNettalkData, parseNettalkList } from '../../../src/data/nettalk/corpus.js';
-import { loadNettalk } from '../../../src/data/nettalk/load.js';
+import { loadNettalk } from '../../../src/node/datasets/index.js';
 
 /** The real file's 10-line header: title, copyright, blank lines, 75 dashes at line 9, blank. */
 const HEADER = [
@@ -163,7 +163,7 @@ describe('loadNettalk on fixture files', () => {
   });
 
   it('a missing file is a DataFormatError naming it', () => {
-    expect(() => loadNettalk(join(dir, 'nope'), { mode: 'full' })).toThrow(/nope[/\\]nettalk\.data: cannot read file/);
+    expect(() => loadNettalk(join(dir, 'nope'), { mode: 'full' })).toThrow(/nope[/\\]nettalk\.data: file not found/);
   });
 
   it('bad options are ConfigErrors', () => {

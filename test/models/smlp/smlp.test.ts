@@ -16,10 +16,11 @@ import { batchGradients, bernoulliSpikes, evaluateBatch } from '../../../src/mod
 import { heavisideSpike, rectangularSurrogate } from '../../../src/neurons/surrogate.js';
 import { getTask } from '../../../src/tasks/registry.js';
 import { backwardMacCounter, download, liveTensors, type Matrix, ops, RandomStream, useBackend } from '../../../src/tensor/index.js';
-import { resolveRunConfig } from '../../../src/train/run-config.js';
-import { train } from '../../../src/train/trainer.js';
+import { loadEmbeddedMnist } from '../../../src/node/datasets/index.js';
+import { resolveRunConfig, type RunConfigOf } from '../../../src/train/run-config.js';
 import { expectAllClose } from '../../helpers/matchers.js';
 import { type Mat, refBackward, refForward, refSbpHidden } from './reference-smlp.js';
+import { trainRun } from '../../../src/node/train-run.js';
 
 const toMat = (m: Matrix): Mat => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
 const P = { decay: 0.2, threshold: 0.5, window: 0.3 };
@@ -174,13 +175,13 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
     const context = (seed: number) => ({ rng: RandomStream.fromSeed(seed), epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
     const runs = (['pbp', 'sbp'] as const).map((rule) => {
       const p = rule === 'pbp' ? 0 : 1;
-      const a = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), RandomStream.fromSeed(5));
-      const b = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), RandomStream.fromSeed(5));
+      const a = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5) });
+      const b = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5) });
       const before = backwardMacCounter.total;
       const outA = a.trainBatch(x, y, context(9));
       const macs = backwardMacCounter.total - before;
       const outB = b.trainBatchWith(x, y, context(9), rule);
-      a.checkpointArrays().forEach((arr, i) => expect(arr).toEqual(b.checkpointArrays()[i]));
+      a.stateArrays().forEach((arr, i) => expect(arr).toEqual(b.stateArrays()[i]));
       expect(outA.measures.backwardMacs).toBe(outB.measures.backwardMacs);
       expect(outA.measures.backwardMacs * B).toBe(macs);
       return macs;
@@ -210,7 +211,7 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
 
   it('0 < p < 1 draws one uniform per batch; same seed → identical weights and Adam state', () => {
     const { x, y } = batchData(6, 3, B, 15);
-    const make = () => new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: 0.5 }, layers), RandomStream.fromSeed(8));
+    const make = () => new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: 0.5 }, layers), { rng: RandomStream.fromSeed(8) });
     const [a, b] = [make(), make()];
     const [ra, rb] = [RandomStream.fromSeed(2), RandomStream.fromSeed(2)];
     const kinds: number[] = [];
@@ -218,14 +219,14 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
       kinds.push(a.trainBatch(x, y, { rng: ra, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const }).measures.sbpBatch);
       b.trainBatch(x, y, { rng: rb, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
     }
-    a.checkpointArrays().forEach((arr, i) => expect(arr).toEqual(b.checkpointArrays()[i]));
+    a.stateArrays().forEach((arr, i) => expect(arr).toEqual(b.stateArrays()[i]));
     expect(kinds).toContain(0);
     expect(kinds).toContain(1);
   });
 
   it('no tensor leaks across batches', () => {
     const { x, y } = batchData(6, 3, B, 16);
-    const model = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: 0.5 }, layers), RandomStream.fromSeed(8));
+    const model = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: 0.5 }, layers), { rng: RandomStream.fromSeed(8) });
     const rng = RandomStream.fromSeed(4);
     const ctx = { rng, epochIndex: 0, rows: new Int32Array(B), split: 'train' as const };
     model.trainBatchWith(x, y, ctx, 'pbp');
@@ -241,7 +242,7 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
   });
 
   it('§4 operations: 2 Σ n_k n_{k+1}', () => {
-    const model = new SmlpModel(resolveSmlpConfig({ layers: [784, 500, 10] }, [784, 500, 10]), RandomStream.fromSeed(1));
+    const model = new SmlpModel(resolveSmlpConfig({ layers: [784, 500, 10] }, [784, 500, 10]), { rng: RandomStream.fromSeed(1) });
     expect(model.paperOpsPerSample()).toBe(2 * (784 * 500 + 500 * 10));
   });
 });
@@ -251,25 +252,25 @@ describe('integration', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('run config: smlp defaults per task (MNIST 100, NETtalk 5 rows per batch)', () => {
-    const mnist = resolveRunConfig({ model: 'smlp' });
+    const mnist = resolveRunConfig({ model: 'smlp' }) as RunConfigOf<'smlp'>;
     expect(mnist.batchSize).toBe(100);
     expect(mnist.smlp.layers).toEqual([784, 500, 10]);
     expect(mnist.smlp).toMatchObject({ decay: 0.2, threshold: 0.5, timeSteps: 20, learningRate: 1e-3, sbpFraction: 0 });
-    const nettalk = resolveRunConfig({ model: 'smlp', task: 'nettalk' });
+    const nettalk = resolveRunConfig({ model: 'smlp', task: 'nettalk' }) as RunConfigOf<'smlp'>;
     expect(nettalk.batchSize).toBe(5);
     expect(nettalk.smlp.layers).toEqual([189, 500, 26]);
     expect(resolveRunConfig({}).batchSize).toBe(50);
   });
 
   it('resume: 2 epochs equal 1 epoch + resume 1, bit for bit', async () => {
-    const data = await getTask('mnist').load(undefined, { trainLimit: 30, testLimit: 10 });
+    const data = loadEmbeddedMnist({ trainLimit: 30, testLimit: 10 });
     const config = (epochs: number) =>
       resolveRunConfig({ model: 'smlp', epochs, trainLimit: 30, testLimit: 10, batchSize: 10, smlp: { layers: [784, 6, 10], timeSteps: 3, sbpFraction: 0.5 } });
-    const straight = await train(config(2), data, { outDir: join(dir, 'straight') });
-    await train(config(1), data, { outDir: join(dir, 'resumed') });
-    const resumed = await train(config(2), data, { outDir: join(dir, 'resumed'), resume: true });
-    const a = straight.model.checkpointArrays();
-    resumed.model.checkpointArrays().forEach((arr, i) => expect(arr).toEqual(a[i]));
+    const straight = await trainRun(config(2), data, { out: join(dir, 'straight') });
+    await trainRun(config(1), data, { out: join(dir, 'resumed') });
+    const resumed = await trainRun(config(2), data, { out: join(dir, 'resumed'), resume: true });
+    const a = straight.model.stateArrays();
+    resumed.model.stateArrays().forEach((arr, i) => expect(arr).toEqual(a[i]));
     expect(resumed.history.map((m) => m.testAccuracy)).toEqual(straight.history.map((m) => m.testAccuracy));
     expect(typeof straight.history[0].trainLoss).toBe('number');
     expect(typeof straight.history[0].trainBackwardMacs).toBe('number');

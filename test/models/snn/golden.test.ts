@@ -4,10 +4,12 @@
  * that the carried state (V, g, particles) is checked too; on both paths of the neuron loops, the
  * WebAssembly kernels (the default) and the JS loops.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NeuronKernelMode, useNeuronKernels } from '../../../src/kernels/index.js';
-import { SNN_RULES, type SnnRuleName } from '../../../src/models/snn/config.js';
-import { initNetwork, resolveSnnConfig, type SnnNetwork } from '../../../src/models/snn/network.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KernelsSetting } from '../../../src/models/family.js';
+import { resolveSnnConfig } from '../../../src/models/snn/config.js';
+import { snnLoops } from '../../../src/models/snn/loops.js';
+import { initNetwork, type SnnNetwork } from '../../../src/models/snn/network.js';
+import { RULE_NAMES, type RuleName } from '../../../src/plasticity/registry.js';
 import { evaluateBatch, trainBatch } from '../../../src/models/snn/snn.js';
 import { initState } from '../../../src/models/snn/state.js';
 import { type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
@@ -17,7 +19,7 @@ import { type Mat, type RefNet, type RefParams, refTrainBatch } from '../../help
 const toMat = (m: Matrix): Mat => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
 const matrix = (rows: Mat): Matrix => ({ rows: rows.length, cols: rows[0].length, data: Float32Array.from(rows.flat()) });
 
-function setup(layers: number[], rule: SnnRuleName, batch: number, feedforward = true) {
+function setup(layers: number[], rule: RuleName, batch: number, mode: KernelsSetting, feedforward = true) {
   const config = resolveSnnConfig({ layers, rule, feedforward, lif: { tMs: 1, dtMs: 0.1 } }, layers);
   const rng = RandomStream.fromSeed(7);
   const net: SnnNetwork = initNetwork(config, rng);
@@ -36,7 +38,7 @@ function setup(layers: number[], rule: SnnRuleName, batch: number, feedforward =
     nFree: 20, nNudge: 5, eps: 0.5, beta: 0.5, alpha: config.learningRates, rule,
     r: 0.1, f: 0.2, lPre: 1, lPost: 0.5, lBp: 1,
   };
-  return { config, net, state, ref, P, rng };
+  return { config, net, state, ref, P, rng, loops: snnLoops(config, mode) };
 }
 
 function batchData(inputs: number, outputs: number, rows: number, seed: number): { x: Mat; y: Mat } {
@@ -50,16 +52,13 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch against the float64 reference (neuron loops: ${mode})`, () => {
-  beforeAll(() => useNeuronKernels(mode));
-  afterAll(() => useNeuronKernels('wasm'));
-
-  for (const rule of SNN_RULES) {
+for (const mode of ['wasm', 'js'] as const) describe(`§1 batch against the float64 reference (loops: ${mode})`, () => {
+  for (const rule of RULE_NAMES) {
     it(`3-2-2, rule ${rule}: three batches, weights, biases and particles agree`, () => {
-      const { net, state, ref, P, rng } = setup([3, 2, 2], rule, 2);
+      const { net, state, ref, P, rng, loops } = setup([3, 2, 2], rule, 2, mode);
       for (let b = 0; b < 3; b++) {
         const { x, y } = batchData(3, 2, 2, b + 1);
-        const outcome = trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+        const outcome = trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
         const { free } = refTrainBatch(ref, x, y, P);
         expectAllClose(outcome.output.data, free[2].flat(), 1e-5);
         const hidden = free[1].flat();
@@ -76,10 +75,10 @@ for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch aga
   }
 
   it('5 layers (3-4-3-4-2) with SBP: the back-propagated factors and the layer order agree', () => {
-    const { net, state, ref, P, rng } = setup([3, 4, 3, 4, 2], 'sbp', 3);
+    const { net, state, ref, P, rng, loops } = setup([3, 4, 3, 4, 2], 'sbp', 3, mode);
     for (let b = 0; b < 2; b++) {
       const { x, y } = batchData(3, 2, 3, b + 5);
-      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
       refTrainBatch(ref, x, y, P);
       net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
       for (let k = 1; k < 5; k++) expectAllClose(state.layers[k].particles, ref.p[k].flat(), 1e-5);
@@ -87,10 +86,10 @@ for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch aga
   });
 
   it('2 layers (3-2), the shallowest network: input straight to the output', () => {
-    const { net, state, ref, P, rng } = setup([3, 2], 'sbp', 2);
+    const { net, state, ref, P, rng, loops } = setup([3, 2], 'sbp', 2, mode);
     for (let b = 0; b < 2; b++) {
       const { x, y } = batchData(3, 2, 2, b + 11);
-      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
       refTrainBatch(ref, x, y, P);
       expectAllClose(net.weights[0].data, ref.W[0].flat(), 1e-5);
       expectAllClose(state.layers[1].particles, ref.p[1].flat(), 1e-5);
@@ -98,28 +97,28 @@ for (const mode of ['wasm', 'js'] as NeuronKernelMode[]) describe(`§1 batch aga
   });
 
   it('with the feedforward phase off, relaxation starts from the particles (§1.6)', () => {
-    const { net, state, ref, P, rng } = setup([3, 2, 2], 'sbp', 2, false);
+    const { net, state, ref, P, rng, loops } = setup([3, 2, 2], 'sbp', 2, mode, false);
     for (let b = 0; b < 2; b++) {
       const { x, y } = batchData(3, 2, 2, b + 9);
-      trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+      trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
       refTrainBatch(ref, x, y, P, false);
       net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
     }
   });
 
   it('evaluation changes no weight but carries the state (paper-exact)', () => {
-    const { net, state, rng } = setup([3, 2, 2], 'sbp', 2);
+    const { net, state, rng, loops } = setup([3, 2, 2], 'sbp', 2, mode);
     const before = net.weights.map((w) => w.data.slice());
     const { x, y } = batchData(3, 2, 2, 3);
-    evaluateBatch(net, state, matrix(x), matrix(y), rng);
+    evaluateBatch(net, state, matrix(x), matrix(y), rng, loops);
     net.weights.forEach((w, k) => expect(Array.from(w.data)).toEqual(Array.from(before[k])));
     expect(state.layers[1].particles.some((v) => v !== 0)).toBe(true);
   });
 
   it('a smaller last batch uses the first rows of the state only', () => {
-    const { net, state, rng } = setup([3, 2, 2], 'sbp', 4);
+    const { net, state, rng, loops } = setup([3, 2, 2], 'sbp', 4, mode);
     const { x, y } = batchData(3, 2, 2, 4);
-    trainBatch(net, state, matrix(x), matrix(y), rng, 0);
+    trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
     expect(Array.from(state.layers[1].particles.subarray(4))).toEqual([0, 0, 0, 0]);
   });
 });

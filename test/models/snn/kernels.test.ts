@@ -1,13 +1,14 @@
 /**
  * The §1 phases on the WebAssembly kernels (src/kernels, the default) against the same phases on
- * the JS loops (`useNeuronKernels('js')`): the feedforward phase and the relaxations (float32
+ * the JS loops (the reference, `kernels: "js"`): the feedforward phase and the relaxations (float32
  * rounding apart), SBP's ΔW and update (bit for bit), and determinism of whole batches.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useNeuronKernels } from '../../../src/kernels/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveSnnConfig, type SnnConfig } from '../../../src/models/snn/config.js';
 import { feedforwardPhase } from '../../../src/models/snn/feedforward.js';
 import { updateWeights } from '../../../src/models/snn/learning.js';
-import { initNetwork, resolveSnnConfig } from '../../../src/models/snn/network.js';
+import { snnLoops, type SnnLoops } from '../../../src/models/snn/loops.js';
+import { initNetwork } from '../../../src/models/snn/network.js';
 import { relax } from '../../../src/models/snn/relaxation.js';
 import { trainBatch } from '../../../src/models/snn/snn.js';
 import { initState } from '../../../src/models/snn/state.js';
@@ -20,17 +21,14 @@ const random = (rng: RandomStream, rows: number, cols: number, lo: number, hi: n
 const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** Run `f` on the JS loops, then on the kernels, from the same starting point. */
-function bothPaths<T>(f: () => T): { js: T; wasm: T } {
-  useNeuronKernels('js');
-  const js = f();
-  useNeuronKernels('wasm');
-  return { js, wasm: f() };
+function bothPaths<T>(config: SnnConfig, f: (loops: SnnLoops) => T): { js: T; wasm: T } {
+  const js = f(snnLoops(config, 'js'));
+  return { js, wasm: f(snnLoops(config, 'wasm')) };
 }
 
 beforeAll(async () => {
   await useBackend('wasm');
 });
-afterAll(() => useNeuronKernels('wasm'));
 
 describe('feedforward phase on the kernels', () => {
   for (const layers of [[20, 13, 3], [12, 9, 70], [6, 5, 4, 3]]) {
@@ -41,7 +39,7 @@ describe('feedforward phase on the kernels', () => {
       const net = initNetwork(config, RandomStream.fromSeed(3));
       const rng = RandomStream.fromSeed(4);
       const x = random(rng, 4, layers[0], 0, 1);
-      const { js, wasm } = bothPaths(() => {
+      const { js, wasm } = bothPaths(config, (loops) => {
         const state = initState(config, 4);
         // a carried state from an earlier batch: non-zero V, g and particles
         state.layers.forEach((l, k) => {
@@ -51,7 +49,7 @@ describe('feedforward phase on the kernels', () => {
           l.g.forEach((_, i) => (l.g[i] = r.uniformIn(0, 6)));
           l.particles.forEach((_, i) => (l.particles[i] = r.uniformIn(-0.9, 0.9)));
         });
-        const result = feedforwardPhase(net, state, x, matMul(x, net.weights[0]), RandomStream.fromSeed(5));
+        const result = feedforwardPhase(net, state, x, matMul(x, net.weights[0]), RandomStream.fromSeed(5), loops.feedforward);
         return { result, state };
       });
       expect(js.result.spikes[1]).toBeGreaterThan(0);
@@ -76,11 +74,11 @@ describe('relaxation of one hidden layer on the kernels', () => {
       const start = [x, random(rng, rows, layers[1], -0.8, 0.8), random(rng, rows, layers[2], 0, 0.6)];
       const y = random(rng, rows, layers[2], 0, 1);
       const drive = matMul(x, net.weights[0]);
-      const { js, wasm } = bothPaths(() => {
+      const { js, wasm } = bothPaths(config, (loops) => {
         const free = start.map(copyMatrix);
-        relax(net, free, drive, config.freeIterations);
+        relax(net, free, drive, config.freeIterations, loops.relaxation);
         const nudged = free.map(copyMatrix);
-        relax(net, nudged, drive, config.nudgeIterations, { target: y, beta: config.beta });
+        relax(net, nudged, drive, config.nudgeIterations, loops.relaxation, { target: y, beta: config.beta });
         return { free, nudged };
       });
       for (let k = 1; k < 3; k++) {
@@ -111,10 +109,10 @@ describe('SBP plasticity on the kernels', () => {
       for (let r = 0; r < rows; r++) nudged[1].data[r * layers[1]] = free[1].data[r * layers[1]];
       free[0].data[3] = Number.NaN;
       const start = net.weights.map((w) => w.data.slice());
-      const { js, wasm } = bothPaths(() => {
+      const { js, wasm } = bothPaths(config, (loops) => {
         net.weights.forEach((w, k) => w.data.set(start[k]));
         const r = RandomStream.fromSeed(10);
-        for (let rep = 0; rep < 2; rep++) updateWeights(net, free, nudged, r, 0);
+        for (let rep = 0; rep < 2; rep++) updateWeights(net, free, nudged, r, 0, loops.plasticity);
         return net.weights.map((w) => w.data.slice());
       });
       wasm.forEach((w, k) => expect(same(w, js[k]), `W${k + 1}`).toBe(true));
@@ -131,16 +129,16 @@ describe('determinism on the kernels', () => {
       const rng = RandomStream.fromSeed(11);
       const net = initNetwork(config, rng);
       const state = initState(config, 5);
+      const loops = snnLoops(config, 'wasm');
       const outputs: Float32Array[] = [];
       for (let b = 0; b < 3; b++) {
         const data = RandomStream.fromSeed(20 + b);
         const x = random(data, 5, 16, 0, 1);
         const y: Matrix = { rows: 5, cols: 4, data: Float32Array.from({ length: 20 }, (_, i) => (i % 4 === (i >> 2) % 4 ? 1 : 0)) };
-        outputs.push(trainBatch(net, state, x, y, rng, 0).output.data);
+        outputs.push(trainBatch(net, state, x, y, rng, 0, loops).output.data);
       }
       return [...net.weights.map((w) => w.data), ...net.biases, ...state.layers.flatMap((l) => [l.v, l.g, l.particles]), ...outputs];
     };
-    useNeuronKernels('wasm');
     const a = run();
     const b = run();
     a.forEach((x, i) => expect(same(x, b[i])).toBe(true));

@@ -6,8 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDataCommands } from '../../../src/cli/data-command.js';
-import { ChecksumMismatchError, DatasetIncompleteError, DownloadError } from '../../../src/data/fetch/errors.js';
-import { DVS_GESTURE_SOURCE, type DatasetSource } from '../../../src/data/fetch/sources.js';
+import { ChecksumMismatchError, DatasetIncompleteError, DownloadError } from '../../../src/node/fetch/errors.js';
+import { DVS_GESTURE_SOURCE, type DatasetSource } from '../../../src/node/fetch/sources.js';
 import { ConfigError, SelfpropError } from '../../../src/errors.js';
 import { closedPort, fixtureBytes, idx, md5, sha256, startServer, tempDir, type FixtureServer } from './helpers.js';
 

@@ -6,11 +6,11 @@
  * and the update use (standard with SBP off, the chosen E_θ with SBP on).
  */
 import { type Matrix, RandomStream, zeros } from '../../tensor/index.js';
-import type { EnergyConfig } from './config.js';
+import type { AnnConfig } from './config.js';
 import { energyForm, type EnergyForm, type EnergyKind } from './energy.js';
 
-export interface EnergyNetwork {
-  readonly config: EnergyConfig;
+export interface AnnNetwork {
+  readonly config: AnnConfig;
   readonly form: EnergyForm;
   /** weights[k]: layer k → layer k+1. */
   readonly weights: Matrix[];
@@ -19,11 +19,11 @@ export interface EnergyNetwork {
 }
 
 /** The energy a config's dynamics use: standard with SBP off, `sbpEnergy` with SBP on. */
-export function energyKindOf(config: Pick<EnergyConfig, 'sbp' | 'sbpEnergy'>): EnergyKind {
+export function energyKindOf(config: Pick<AnnConfig, 'sbp' | 'sbpEnergy'>): EnergyKind {
   return config.sbp ? config.sbpEnergy : 'standard';
 }
 
-export function initEnergyNetwork(config: EnergyConfig, rng: RandomStream): EnergyNetwork {
+export function initAnnNetwork(config: AnnConfig, rng: RandomStream): AnnNetwork {
   const { layers } = config;
   const weights: Matrix[] = [];
   for (let k = 0; k + 1 < layers.length; k++) {

@@ -17,7 +17,7 @@
  */
 import { type Matrix, matMul, type Operand, upload, zeros, copyMatrix } from '../../tensor/index.js';
 import { costPerRow, energyPerRow, gradientEntry, layerGradientCoefficients, parameterGradientDifference, rhoMatrix } from './energy.js';
-import type { EnergyNetwork } from './network.js';
+import type { AnnNetwork } from './network.js';
 
 /** What one batch reuses across the iterations of both phases. */
 export interface BatchOperands {
@@ -31,7 +31,7 @@ export interface BatchOperands {
 }
 
 /** Upload the weights for a batch and compute ρ(x)W_0; `input` must already be ρ(x). */
-export function prepareBatch(net: EnergyNetwork, input: Matrix): BatchOperands {
+export function prepareBatch(net: AnnNetwork, input: Matrix): BatchOperands {
   const inputDrive = matMul(input, net.weights[0]);
   const down = net.weights.map((w, k) => (k === 0 ? undefined : upload(w)));
   let up: (Operand | undefined)[] = [];
@@ -54,7 +54,7 @@ export interface Teacher {
  * Relax `states` (index 0 = ρ(x), never changed; 1 … L changed in place) for `iterations`
  * synchronous iterations on E, or on F = E + βC with a teacher.
  */
-export function relax(net: EnergyNetwork, states: Matrix[], ops: BatchOperands, iterations: number, teacher?: Teacher): void {
+export function relax(net: AnnNetwork, states: Matrix[], ops: BatchOperands, iterations: number, teacher?: Teacher): void {
   const L = states.length - 1;
   const { epsilon } = net.config;
   const coefficients = states.map((_, k) => (k === 0 ? undefined : layerGradientCoefficients(net.form, k)));
@@ -88,7 +88,7 @@ export function relax(net: EnergyNetwork, states: Matrix[], ops: BatchOperands, 
 }
 
 /** Mean E and mean C of the batch at `states` (the inputs' drive reused). */
-export function measure(net: EnergyNetwork, states: Matrix[], ops: BatchOperands, target: Matrix): { energy: number; cost: number } {
+export function measure(net: AnnNetwork, states: Matrix[], ops: BatchOperands, target: Matrix): { energy: number; cost: number } {
   const up = states.slice(0, -1).map((s, k) => (k === 0 ? ops.inputDrive : matMul(s, ops.down[k] as Operand)));
   const energies = energyPerRow(net.form, net.biases, states, up);
   const costs = costPerRow(states[states.length - 1], target);
@@ -101,7 +101,7 @@ export function measure(net: EnergyNetwork, states: Matrix[], ops: BatchOperands
  * W_k (α_k) and b_k (α_{k−1}, k = 1 … L), β signed. `free[0]` and `nudged[0]` must be the same
  * (clamped) input matrix.
  */
-export function updateParameters(net: EnergyNetwork, free: Matrix[], nudged: Matrix[], beta: number): void {
+export function updateParameters(net: AnnNetwork, free: Matrix[], nudged: Matrix[], beta: number): void {
   const g = parameterGradientDifference(net.form, net, nudged, free, matMul);
   const rates = net.config.learningRates;
   net.weights.forEach((w, k) => {
@@ -134,7 +134,7 @@ function batchStates(x: Matrix, initial: readonly Matrix[]): Matrix[] {
 }
 
 /** A training batch: free phase, measures at s⁰, nudged phase with signed β, update. */
-export function trainBatch(net: EnergyNetwork, x: Matrix, y: Matrix, initial: readonly Matrix[], beta: number): BatchResult {
+export function trainBatch(net: AnnNetwork, x: Matrix, y: Matrix, initial: readonly Matrix[], beta: number): BatchResult {
   const free = batchStates(x, initial);
   const ops = prepareBatch(net, free[0]);
   try {
@@ -150,7 +150,7 @@ export function trainBatch(net: EnergyNetwork, x: Matrix, y: Matrix, initial: re
 }
 
 /** An evaluation batch: the free phase only; prediction = argmax s⁰_L. */
-export function evaluateBatch(net: EnergyNetwork, x: Matrix, y: Matrix, initial: readonly Matrix[]): BatchResult {
+export function evaluateBatch(net: AnnNetwork, x: Matrix, y: Matrix, initial: readonly Matrix[]): BatchResult {
   const free = batchStates(x, initial);
   const ops = prepareBatch(net, free[0]);
   try {

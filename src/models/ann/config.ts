@@ -20,7 +20,7 @@
  *   ablations).
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, zodProblem } from '../../errors.js';
 
 /** The SBP energies E_θ that `sbpEnergy` selects (energy.ts gives each one's coefficients). */
 export const SBP_ENERGIES = ['literal', 'output-quadratic'] as const;
@@ -28,7 +28,7 @@ export type SbpEnergyName = (typeof SBP_ENERGIES)[number];
 
 const positive = z.number().positive().finite();
 
-export const energySchema = z
+export const annSchema = z
   .object({
     /** Layer sizes, input first, 3 to 6 layers; default: the task's (MNIST 784,500,10; NETtalk 189,500,26). */
     layers: z.array(z.number().int().positive()).min(3).max(6).optional(),
@@ -53,21 +53,21 @@ export const energySchema = z
   })
   .strict();
 
-export type EnergyConfigInput = z.input<typeof energySchema>;
-export type EnergyConfig = Omit<z.output<typeof energySchema>, 'layers' | 'learningRates' | 'beta'> & {
+export type AnnConfigInput = z.input<typeof annSchema>;
+export type AnnConfig = Omit<z.output<typeof annSchema>, 'layers' | 'learningRates' | 'beta'> & {
   readonly layers: number[];
   readonly learningRates: number[];
   readonly beta: number;
 };
 
 /** The paper's energy-ANN batch size per task (MNIST 20, NETtalk 1, DvsGesture 1). */
-export const ENERGY_BATCH_SIZES: Readonly<Record<string, number>> = { mnist: 20, nettalk: 1, dvsgesture: 1 };
+export const ANN_BATCH_SIZES: Readonly<Record<string, number>> = { mnist: 20, nettalk: 1, dvsgesture: 1 };
 
 /** The paper's β₀ per task (§2). */
-export const ENERGY_BETAS: Readonly<Record<string, number>> = { mnist: 0.2, nettalk: 1, dvsgesture: 0.2 };
+export const ANN_BETAS: Readonly<Record<string, number>> = { mnist: 0.2, nettalk: 1, dvsgesture: 0.2 };
 
 /** Default α per weight matrix for a net of `layerCount` layers (see the module comment). */
-export function defaultEnergyLearningRates(layerCount: number): number[] {
+export function defaultAnnLearningRates(layerCount: number): number[] {
   switch (layerCount) {
     case 3:
       return [0.1, 0.05];
@@ -83,18 +83,15 @@ export function defaultEnergyLearningRates(layerCount: number): number[] {
 }
 
 /** Validate and fill in the task-dependent defaults (layers, β₀, learning rates). */
-export function resolveEnergyConfig(input: EnergyConfigInput, defaults: { layers: number[]; beta: number }): EnergyConfig {
-  const parsed = energySchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`ann: invalid value at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
-  }
+export function resolveAnnConfig(input: unknown, defaults: { layers: readonly number[]; beta: number }, source = 'config'): AnnConfig {
+  const parsed = annSchema.safeParse(input ?? {});
+  if (!parsed.success) throw zodProblem(parsed.error, source, 'ann');
   const layers = parsed.data.layers ?? [...defaults.layers];
-  if (layers.length < 3 || layers.length > 6) throw new ConfigError(`ann: 3 to 6 layers expected, got ${layers.length}`);
-  const learningRates = parsed.data.learningRates ?? defaultEnergyLearningRates(layers.length);
+  if (layers.length < 3 || layers.length > 6) throw new ConfigError(`${source}: the energy ANN needs 3 to 6 layers, got ${layers.length}`);
+  const learningRates = parsed.data.learningRates ?? defaultAnnLearningRates(layers.length);
   if (learningRates.length !== layers.length - 1) {
     throw new ConfigError(
-      `ann: learningRates needs one rate per weight matrix (${layers.length - 1} for layers [${layers.join(',')}]), got ${learningRates.length}`,
+      `${source}: ann.learningRates needs one rate per weight matrix (${layers.length - 1} for layers [${layers.join(',')}]), got ${learningRates.length}`,
     );
   }
   return { ...parsed.data, layers, learningRates, beta: parsed.data.beta ?? defaults.beta };

@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dvsGestureInstructions, verifyDvsGesture } from '../../../src/data/fetch/dvsgesture.js';
-import { inspectDataDir, type DataDirInfo, type FileInfo } from '../../../src/data/fetch/info.js';
-import { DVS_GESTURE_SOURCE, NETTALK_SOURCE, type ManualSource } from '../../../src/data/fetch/sources.js';
+import { dvsGestureInstructions, verifyDvsGesture } from '../../../src/node/fetch/dvsgesture.js';
+import { inspectDataDir, type DataDirInfo, type FileInfo } from '../../../src/node/fetch/info.js';
+import { DVS_GESTURE_SOURCE, NETTALK_SOURCE, type ManualSource } from '../../../src/node/fetch/sources.js';
 import { DataFormatError } from '../../../src/errors.js';
 import { fixtureBytes, idx, md5, sha256, tempDir } from './helpers.js';
 

@@ -6,7 +6,7 @@
  * MD5 list published in norse). A download is accepted only when its checksum matches.
  */
 import { ConfigError } from '../../errors.js';
-import { DVS_GESTURE_RECORDINGS } from '../dvsgesture/recordings.js';
+import { DVS_GESTURE_RECORDINGS } from '../../data/dvsgesture/recordings.js';
 
 export type DatasetName = 'mnist' | 'nettalk' | 'dvsgesture';
 

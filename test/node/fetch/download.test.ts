@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadFile, type DownloadRequest } from '../../../src/data/fetch/download.js';
-import { ChecksumMismatchError, DownloadError, IncompleteDownloadError } from '../../../src/data/fetch/errors.js';
-import { fetchDataset } from '../../../src/data/fetch/fetch-dataset.js';
-import type { DownloadSource } from '../../../src/data/fetch/sources.js';
+import { downloadFile, type DownloadRequest } from '../../../src/node/fetch/download.js';
+import { ChecksumMismatchError, DownloadError, IncompleteDownloadError } from '../../../src/node/fetch/errors.js';
+import { fetchDataset } from '../../../src/node/fetch/fetch-dataset.js';
+import type { DownloadSource } from '../../../src/node/fetch/sources.js';
 import { SelfpropError } from '../../../src/errors.js';
 import { closedPort, fixtureBytes, md5, sha256, startServer, tempDir, type FixtureServer } from './helpers.js';
 

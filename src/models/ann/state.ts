@@ -5,10 +5,8 @@
  * and stores the free end state s⁰ back. A row beyond the allocated rows (e.g. `selfprop eval`
  * with other limits than the run's) starts from zeros and is not stored.
  */
-import type { Split, SplitRows } from '../model.js';
+import { SPLITS, type Split, type SplitRows } from '../model.js';
 import { type Matrix, zeros } from '../../tensor/index.js';
-
-export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
 export interface PersistentStates {
   readonly rows: SplitRows;
@@ -45,9 +43,4 @@ export function scatterStates(p: PersistentStates, split: Split, rows: Int32Arra
       if (row >= 0 && row < allocated) target.set(data.subarray(r * n, (r + 1) * n), row * n);
     }
   });
-}
-
-/** Every persistent array, in a fixed order (train, validation, test; layers 1 … L), for checkpoints. */
-export function persistentArrays(p: PersistentStates): Float32Array[] {
-  return SPLITS.flatMap((s) => p.arrays[s]);
 }

@@ -1,5 +1,5 @@
 /**
- * §2 energies and their hand-derived gradients (src/models/energy/energy.ts), in float64:
+ * §2 energies and their hand-derived gradients (src/models/ann/energy.ts), in float64:
  * - the collected coefficients give the same energy and state gradient as the formulas as written,
  *   term by term (test/helpers/reference-energy.ts);
  * - ∂E/∂s, ∂F/∂s_L, ∂E/∂W and ∂E/∂b agree with central finite differences of the energy on
@@ -18,7 +18,7 @@ import {
   type Product,
   stateGradients,
   upwardProducts,
-} from '../../../src/models/energy/energy.js';
+} from '../../../src/models/ann/energy.js';
 import { RandomStream } from '../../../src/tensor/index.js';
 import { energyRow, type RefNet, stateGradRow, terms } from '../../helpers/reference-energy.js';
 

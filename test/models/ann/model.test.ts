@@ -7,16 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defaultOutName } from '../../../src/cli/train-command.js';
 import { runCli } from '../../../src/cli/program.js';
 import type { Dataset, TaskData } from '../../../src/data/dataset.js';
-import { loadEmbeddedMnist } from '../../../src/data/mnist.js';
-import { EnergyModel } from '../../../src/models/energy/model.js';
-import { evaluateBatch, zeroStates } from '../../../src/models/energy/phases.js';
-import type { BatchContext, Split } from '../../../src/models/model.js';
+import { loadEmbeddedMnist } from '../../../src/node/datasets/index.js';
+import { trainRun } from '../../../src/node/train-run.js';
+import { annFamily } from '../../../src/models/ann/family.js';
+import { AnnModel } from '../../../src/models/ann/model.js';
+import { evaluateBatch, zeroStates } from '../../../src/models/ann/phases.js';
+import { NO_ROWS, type BatchContext, type SplitRows, type Split } from '../../../src/models/model.js';
 import { liveTensors, type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
-import { resolveRunConfig, type RunConfigInput } from '../../../src/train/run-config.js';
-import { train } from '../../../src/train/trainer.js';
+import { resolveRunConfig, type RunConfigInput, type RunConfigOf } from '../../../src/train/run-config.js';
+import { train } from '../../../src/train/loop.js';
 import { tempDirs } from '../../helpers/temp-dirs.js';
 import { toyData } from '../../helpers/toy-data.js';
 
@@ -28,7 +29,9 @@ beforeAll(async () => {
 const data: TaskData = { train: toyData(48, 1), test: toyData(20, 2), evalKind: 'test' };
 
 const config = (extra: RunConfigInput = {}, ann: Record<string, unknown> = {}) =>
-  resolveRunConfig({ task: 'mnist', model: 'ann', epochs: 2, batchSize: 4, seed: 3, ...extra, ann: { layers: [16, 8, 2], ...ann } });
+  resolveRunConfig({ task: 'mnist', model: 'ann', epochs: 2, batchSize: 4, seed: 3, ...extra, ann: { layers: [16, 8, 2], ...ann } }) as RunConfigOf<'ann'>;
+const model = (c: RunConfigOf<'ann'>, rng: RandomStream, rows: SplitRows = NO_ROWS) => new AnnModel(c.ann, { rng, rows });
+const annOf = (input: RunConfigInput) => (resolveRunConfig(input) as RunConfigOf<'ann'>).ann;
 
 const rowsOf = (...r: number[]) => Int32Array.from(r);
 const ctx = (split: Split, rows: Int32Array, rng = RandomStream.fromSeed(1)): BatchContext => ({ rng, epochIndex: 0, rows, split });
@@ -36,7 +39,7 @@ const slice = (d: Dataset, rows: Int32Array): { x: Matrix; y: Matrix } => ({
   x: { rows: rows.length, cols: d.inputSize, data: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(d.inputs.subarray(r * d.inputSize, (r + 1) * d.inputSize)))) },
   y: { rows: rows.length, cols: d.targetSize, data: Float32Array.from(Array.from(rows).flatMap((r) => Array.from(d.targets.subarray(r * d.targetSize, (r + 1) * d.targetSize)))) },
 });
-const rowState = (m: EnergyModel, split: Split, layer: number, row: number) => {
+const rowState = (m: AnnModel, split: Split, layer: number, row: number) => {
   const n = m.layers[layer];
   return Array.from(m.states.arrays[split][layer - 1].subarray(row * n, (row + 1) * n));
 };
@@ -44,15 +47,15 @@ const bits = (a: Float32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffse
 
 describe('run config for --model ann', () => {
   it('defaults are the paper values, β₀ and batch size by task', () => {
-    const c = resolveRunConfig({ model: 'ann' });
+    const c = resolveRunConfig({ model: 'ann' }) as RunConfigOf<'ann'>;
     expect(c.batchSize).toBe(20);
     expect(c.ann).toMatchObject({ layers: [784, 500, 10], sbp: true, sbpEnergy: 'literal', theta: 0.5, epsilon: 1, beta: 0.2, learningRates: [0.1, 0.05], sleepIterations: 20, wakeIterations: 4, betaSign: 'random' });
-    const n = resolveRunConfig({ model: 'ann', task: 'nettalk' });
+    const n = resolveRunConfig({ model: 'ann', task: 'nettalk' }) as RunConfigOf<'ann'>;
     expect(n.batchSize).toBe(1);
     expect(n.ann).toMatchObject({ layers: [189, 500, 26], beta: 1 });
-    expect(resolveRunConfig({ model: 'ann', ann: { layers: [784, 500, 500, 10] } }).ann.learningRates).toEqual([0.4, 0.1, 0.01]);
-    expect(resolveRunConfig({ model: 'ann', ann: { layers: [784, 500, 500, 500, 10] } }).ann.learningRates).toEqual([0.128, 0.032, 0.008, 0.002]);
-    expect(resolveRunConfig({ model: 'ann', ann: { layers: [784, 9, 9, 9, 9, 10] } }).ann.learningRates).toHaveLength(5);
+    expect(annOf({ model: 'ann', ann: { layers: [784, 500, 500, 10] } }).learningRates).toEqual([0.4, 0.1, 0.01]);
+    expect(annOf({ model: 'ann', ann: { layers: [784, 500, 500, 500, 10] } }).learningRates).toEqual([0.128, 0.032, 0.008, 0.002]);
+    expect(annOf({ model: 'ann', ann: { layers: [784, 9, 9, 9, 9, 10] } }).learningRates).toHaveLength(5);
   });
 
   it('invalid values name the field; DvsGesture is refused with a reason', () => {
@@ -65,7 +68,7 @@ describe('run config for --model ann', () => {
   });
 
   it('§4 operations: 2 Σ n_k n_{k+1}', () => {
-    const m = new EnergyModel(config({}, { layers: [784, 500, 10] }).ann, RandomStream.fromSeed(1));
+    const m = model(config({}, { layers: [784, 500, 10] }), RandomStream.fromSeed(1));
     expect(m.paperOpsPerSample()).toBe(2 * (784 * 500 + 500 * 10));
   });
 });
@@ -73,7 +76,7 @@ describe('run config for --model ann', () => {
 describe('persistent per-example state', () => {
   it('each example keeps its own state, per split; a test pass leaves training states alone', () => {
     const rows = { train: 6, validation: 4, test: 5 };
-    const m = new EnergyModel(config().ann, RandomStream.fromSeed(2), undefined, rows);
+    const m = model(config(), RandomStream.fromSeed(2), rows);
     const d = data.train;
     const a = rowsOf(0, 3);
     const { x, y } = slice(d, a);
@@ -102,7 +105,7 @@ describe('persistent per-example state', () => {
   });
 
   it('a row beyond the allocated state starts from zeros and is not stored', () => {
-    const m = new EnergyModel(config().ann, RandomStream.fromSeed(2), undefined, { train: 2, validation: 0, test: 2 });
+    const m = model(config(), RandomStream.fromSeed(2), { train: 2, validation: 0, test: 2 });
     const r = rowsOf(7);
     const { x, y } = slice(data.test, rowsOf(1));
     const fromZeros = evaluateBatch(m.network, x, y, zeroStates(m.layers, 1));
@@ -113,14 +116,14 @@ describe('persistent per-example state', () => {
   });
 
   it('the sign of β comes from the run stream: random ±β₀, or fixed', () => {
-    const m = new EnergyModel(config().ann, RandomStream.fromSeed(2));
+    const m = model(config(), RandomStream.fromSeed(2));
     const rng = RandomStream.fromSeed(9);
     const draws = Array.from({ length: 40 }, () => m.drawBeta(rng));
     expect(new Set(draws)).toEqual(new Set([0.2, -0.2]));
     const rng2 = RandomStream.fromSeed(9);
     expect(Array.from({ length: 40 }, () => m.drawBeta(rng2))).toEqual(draws);
-    expect(new EnergyModel(config({}, { betaSign: 'positive' }).ann, RandomStream.fromSeed(2)).drawBeta(rng)).toBe(0.2);
-    expect(new EnergyModel(config({}, { betaSign: 'negative' }).ann, RandomStream.fromSeed(2)).drawBeta(rng)).toBe(-0.2);
+    expect(model(config({}, { betaSign: 'positive' }), RandomStream.fromSeed(2)).drawBeta(rng)).toBe(0.2);
+    expect(model(config({}, { betaSign: 'negative' }), RandomStream.fromSeed(2)).drawBeta(rng)).toBe(-0.2);
   });
 });
 
@@ -128,7 +131,7 @@ describe('training through the trainer', () => {
   it('is deterministic: same seed, bit-identical weights and states; another seed differs', async () => {
     const a = await train(config({ shuffle: true }), data);
     const b = await train(config({ shuffle: true }), data);
-    a.model.checkpointArrays().forEach((arr, k) => expect(bits(arr).equals(bits(b.model.checkpointArrays()[k]))).toBe(true));
+    a.model.stateArrays().forEach((arr, k) => expect(bits(arr.data).equals(bits(b.model.stateArrays()[k].data))).toBe(true));
     const c = await train(config({ shuffle: true, seed: 4 }), data);
     expect(bits(c.model.parameters.weights[0].data).equals(bits(a.model.parameters.weights[0].data))).toBe(false);
   });
@@ -137,11 +140,11 @@ describe('training through the trainer', () => {
     const extra = { shuffle: true, validationRows: 8 };
     const whole = await train(config({ ...extra, epochs: 3 }), data);
     const out = tempDir();
-    await train(config({ ...extra, epochs: 1 }), data, { outDir: out });
-    const resumed = await train(config({ ...extra, epochs: 3 }), data, { outDir: out, resume: true });
-    const arrays = whole.model.checkpointArrays();
+    await trainRun(config({ ...extra, epochs: 1 }), data, { out: out });
+    const resumed = await trainRun(config({ ...extra, epochs: 3 }), data, { out: out, resume: true });
+    const arrays = whole.model.stateArrays();
     expect(arrays.length).toBe(2 + 3 + 3 * 2);
-    resumed.model.checkpointArrays().forEach((arr, k) => expect(bits(arr).equals(bits(arrays[k]))).toBe(true));
+    resumed.model.stateArrays().forEach((arr, k) => expect(bits(arr.data).equals(bits(arrays[k].data))).toBe(true));
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
     expect(lines[0]).toHaveProperty('validationAccuracy');
@@ -149,7 +152,7 @@ describe('training through the trainer', () => {
     expect(lines[0]).toHaveProperty('testCost');
     expect(lines[0].validationSamples).toBe(8);
     // the three splits' states were all used
-    const model = resumed.model as EnergyModel;
+    const model = resumed.model as AnnModel;
     for (const split of ['train', 'validation', 'test'] as const) expect(model.states.arrays[split][0].some((v) => v !== 0)).toBe(true);
   });
 
@@ -193,13 +196,13 @@ describe('selfprop train --model ann', () => {
   };
 
   it('refuses the other families’ flags, ann flags elsewhere, DvsGesture, and bad values', async () => {
-    await refused(['--model', 'ann', '--rule', 'sbp'], /--rule applies to the spiking network/);
-    await refused(['--model', 'ann', '--feedforward', 'off'], /--feedforward applies to the spiking network.*--model ann/);
-    await refused(['--model', 'ann', '--sbp-fraction', '0.5'], /--sbp-fraction applies to the spiking MLP/);
-    await refused(['--model', 'ann', '--lr', '0.01'], /--lr applies to the spiking MLP/);
-    await refused(['--model', 'snn', '--sbp', 'on'], /--sbp applies to the energy ANN/);
-    await refused(['--model', 'smlp', '--sleep', '5'], /--sleep applies to the energy ANN/);
-    await refused(['--wake', '5'], /--wake applies to the energy ANN/);
+    await refused(['--model', 'ann', '--rule', 'sbp'], /--rule applies to the §1 spiking network \(--model snn\), not to --model ann/);
+    await refused(['--model', 'ann', '--feedforward', 'off'], /--feedforward applies to the §1 spiking network.*--model ann/);
+    await refused(['--model', 'ann', '--sbp-fraction', '0.5'], /--sbp-fraction applies to the §3 spiking MLP/);
+    await refused(['--model', 'ann', '--lr', '0.01'], /--lr applies to the §3 spiking MLP.*--learning-rates/);
+    await refused(['--model', 'snn', '--sbp', 'on'], /--sbp applies to the §2 energy-based ANN/);
+    await refused(['--model', 'smlp', '--sleep', '5'], /--sleep applies to the §2 energy-based ANN/);
+    await refused(['--wake', '5'], /--wake applies to the §2 energy-based ANN/);
     await refused(['--model', 'ann', '--task', 'dvsgesture'], /102,400 inputs/);
     await refused(['--model', 'ann', '--theta', '-1'], /ann.*theta/);
     await refused(['--model', 'ann', '--layers', '784,10'], /ann/);
@@ -207,8 +210,8 @@ describe('selfprop train --model ann', () => {
   });
 
   it('default output directory names the SBP setting', () => {
-    expect(defaultOutName({ model: 'ann' })).toBe('mnist-ann-sbp-on');
-    expect(defaultOutName({ model: 'ann', sbp: false, task: 'nettalk' })).toBe('nettalk-ann-sbp-off');
+    expect(annFamily.runName(annOf({ model: 'ann' }))).toBe('sbp-on');
+    expect(annFamily.runName(annOf({ model: 'ann', task: 'nettalk', ann: { sbp: false } }))).toBe('sbp-off');
   });
 
   it('trains a tiny run with the flags and prints validation and test accuracy', async () => {
@@ -221,7 +224,7 @@ describe('selfprop train --model ann', () => {
     expect(out.join('\n')).toMatch(/validation: the last 20 training rows/);
     expect(out.join('\n')).toMatch(/epoch 1\/1 \| train .* \| validation .* \| held-out .* \| E /);
     out = [];
-    expect(await runCli(['eval', '--model-file', join(run, 'checkpoint.json'), '--test-limit', '60', '--json'])).toBe(0);
+    expect(await runCli(['eval', '--model-file', join(run, 'checkpoint.safetensors'), '--test-limit', '60', '--json'])).toBe(0);
     expect(JSON.parse(out.join('')).samples).toBe(60);
   });
 });

@@ -4,26 +4,35 @@
  * run's stream. Prediction = argmax s⁰_L (the output is s⁰_L). §4 cost: 2(mn + nk) per sample,
  * generalised to 2 Σ_k n_k n_{k+1}.
  */
-import { energyAnnOpsPerSample } from '../../train/cost.js';
 import type { Matrix, RandomStream } from '../../tensor/index.js';
-import { NO_ROWS, type BatchContext, type BatchOutcome, type Model, type ModelParameters, type SplitRows } from '../model.js';
-import type { EnergyConfig } from './config.js';
-import { initEnergyNetwork, type EnergyNetwork } from './network.js';
+import type { ModelBuild } from '../family.js';
+import { parameterArrays, SPLITS, type BatchContext, type BatchOutcome, type Model, type ModelParameters, type NamedArray } from '../model.js';
+import type { AnnConfig } from './config.js';
+import { initAnnNetwork, type AnnNetwork } from './network.js';
 import { evaluateBatch, trainBatch, type BatchResult } from './phases.js';
-import { gatherStates, initPersistentStates, persistentArrays, scatterStates, type PersistentStates } from './state.js';
+import { gatherStates, initPersistentStates, scatterStates, type PersistentStates } from './state.js';
 
-export class EnergyModel implements Model {
-  readonly network: EnergyNetwork;
+/** The energy ANN's §4 operations per sample: 2(mn + nk), generalised to 2 Σ_k n_k n_{k+1}. */
+export function annPaperOps(layers: readonly number[]): number {
+  let ops = 0;
+  for (let k = 0; k + 1 < layers.length; k++) ops += 2 * layers[k] * layers[k + 1];
+  return ops;
+}
+
+export class AnnModel implements Model {
+  readonly network: AnnNetwork;
   readonly states: PersistentStates;
 
-  constructor(config: EnergyConfig, rng: RandomStream, initial?: ModelParameters, rows: SplitRows = NO_ROWS) {
-    const network = initEnergyNetwork(config, rng);
-    if (initial) {
-      initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
-      initial.biases.forEach((b, k) => network.biases[k].set(b));
+  readonly implementation = ['relaxations and update: TF.js products, JS loops'];
+
+  constructor(config: AnnConfig, build: Pick<ModelBuild, 'rng' | 'rows' | 'initial'>) {
+    const network = initAnnNetwork(config, build.rng);
+    if (build.initial) {
+      build.initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
+      build.initial.biases.forEach((b, k) => network.biases[k].set(b));
     }
     this.network = network;
-    this.states = initPersistentStates(config.layers, rows);
+    this.states = initPersistentStates(config.layers, build.rows);
   }
 
   get layers(): readonly number[] {
@@ -57,13 +66,17 @@ export class EnergyModel implements Model {
     return outcome(result);
   }
 
-  checkpointArrays(): (Float32Array | Uint8Array)[] {
-    const { weights, biases } = this.network;
-    return [...weights.map((w) => w.data), ...biases, ...persistentArrays(this.states)];
+  stateArrays(): NamedArray[] {
+    const layers = this.layers;
+    const { rows, arrays } = this.states;
+    return [
+      ...parameterArrays(this.network),
+      ...SPLITS.flatMap((split) => arrays[split].map((data, i) => ({ name: `state.${split}.s${i + 2}`, shape: [rows[split], layers[i + 1]], data }))),
+    ];
   }
 
   paperOpsPerSample(): number {
-    return energyAnnOpsPerSample(this.network.config.layers);
+    return annPaperOps(this.network.config.layers);
   }
 }
 

@@ -6,10 +6,10 @@
  * (s^β = s⁰) the update is zero.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnergyConfig, type EnergyConfigInput } from '../../../src/models/energy/config.js';
-import type { EnergyKind } from '../../../src/models/energy/energy.js';
-import { initEnergyNetwork, type EnergyNetwork } from '../../../src/models/energy/network.js';
-import { evaluateBatch, prepareBatch, relax, trainBatch, updateParameters } from '../../../src/models/energy/phases.js';
+import { resolveAnnConfig, type AnnConfigInput } from '../../../src/models/ann/config.js';
+import type { EnergyKind } from '../../../src/models/ann/energy.js';
+import { initAnnNetwork, type AnnNetwork } from '../../../src/models/ann/network.js';
+import { evaluateBatch, prepareBatch, relax, trainBatch, updateParameters } from '../../../src/models/ann/phases.js';
 import { copyMatrix, macCounter, type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
 import { expectAllClose } from '../../helpers/matchers.js';
 import { type Mat, type RefNet, refIteration, refUpdate, terms } from '../../helpers/reference-energy.js';
@@ -26,13 +26,13 @@ const toRows = (states: Matrix[]): number[][][] => Array.from({ length: states[0
 const layerOf = (S: number[][][], k: number): number[] => S.flatMap((s) => s[k]);
 const clone = (S: number[][][]) => S.map((s) => s.map((l) => [...l]));
 
-function kindInput(kind: EnergyKind): EnergyConfigInput {
+function kindInput(kind: EnergyKind): AnnConfigInput {
   return kind === 'standard' ? { sbp: false } : { sbp: true, sbpEnergy: kind };
 }
 
-function setup(kind: EnergyKind, layers: number[], extra: EnergyConfigInput = {}, seed = 5) {
-  const config = resolveEnergyConfig({ layers, theta: THETA, ...kindInput(kind), ...extra }, { layers, beta: 0.2 });
-  const net = initEnergyNetwork(config, RandomStream.fromSeed(seed));
+function setup(kind: EnergyKind, layers: number[], extra: AnnConfigInput = {}, seed = 5) {
+  const config = resolveAnnConfig({ layers, theta: THETA, ...kindInput(kind), ...extra }, { layers, beta: 0.2 });
+  const net = initAnnNetwork(config, RandomStream.fromSeed(seed));
   // larger weights than the init and non-zero biases, so that every term matters
   net.weights.forEach((w) => w.data.forEach((v, i) => (w.data[i] = 2 * v)));
   net.biases.forEach((b, k) => b.forEach((_, j) => (b[j] = k === 0 ? 0 : 0.1 * (j + 1) * (k % 2 ? 1 : -1))));
@@ -76,13 +76,13 @@ describe('golden values on 3-2-2 and 3-4-3-2 nets against the float64 reference'
               for (let k = 1; k < layers.length; k++) expectAllClose(nudged[k].data, layerOf(Sb, k), tol);
 
               // the update from (s⁰, s^β) of this pair, on a copy of the parameters
-              const copy: EnergyNetwork = { ...net, weights: net.weights.map(copyMatrix), biases: net.biases.map((b) => b.slice()) };
+              const copy: AnnNetwork = { ...net, weights: net.weights.map(copyMatrix), biases: net.biases.map((b) => b.slice()) };
               updateParameters(copy, states, nudged, beta);
               const updated = refUpdate(T, ref, S, Sb, beta, net.config.learningRates);
               copy.weights.forEach((w, k) => expectAllClose(w.data, updated.W[k].flat(), tol));
               copy.biases.forEach((b, k) => expectAllClose(b, updated.b[k], tol));
               // the two-product path (inputs not shared) gives the same update
-              const copy2: EnergyNetwork = { ...net, weights: net.weights.map(copyMatrix), biases: net.biases.map((b) => b.slice()) };
+              const copy2: AnnNetwork = { ...net, weights: net.weights.map(copyMatrix), biases: net.biases.map((b) => b.slice()) };
               updateParameters(copy2, states, [copyMatrix(x), ...nudged.slice(1)], beta);
               copy2.weights.forEach((w, k) => expectAllClose(w.data, copy.weights[k].data, 1e-6));
             }

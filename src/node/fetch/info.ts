@@ -8,6 +8,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { IDX_TYPES, readIdxHeader } from '../../data/idx.js';
 import { DataFormatError } from '../../errors.js';
 import { errorText } from './download.js';
 import { hashFile, type ProgressCallback } from './hash.js';
@@ -295,15 +296,6 @@ async function checksumOf(
   return { checksum: actual === sum.expected ? 'ok' : 'mismatch', algorithm: sum.algorithm, expected: sum.expected, actual };
 }
 
-const IDX_TYPES: Readonly<Record<number, { name: string; bytes: number }>> = {
-  0x08: { name: 'ubyte', bytes: 1 },
-  0x09: { name: 'byte', bytes: 1 },
-  0x0b: { name: 'short', bytes: 2 },
-  0x0c: { name: 'int', bytes: 4 },
-  0x0d: { name: 'float', bytes: 4 },
-  0x0e: { name: 'double', bytes: 8 },
-};
-
 /**
  * Read an IDX header. For a .gz only a small prefix (512 bytes, else 16 KiB) is inflated; the gzip trailer (ISIZE,
  * the uncompressed length mod 2^32) is compared with the length the header implies, which
@@ -342,23 +334,22 @@ async function readIdx(
   } finally {
     await fh.close();
   }
-  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) {
-    return { problem: 'not an IDX file (the first two bytes are not zero)' };
+  let header;
+  try {
+    header = readIdxHeader(head, path);
+  } catch (err) {
+    return { problem: err instanceof DataFormatError ? err.detail : String(err) };
   }
-  const type = IDX_TYPES[head[2]];
-  const ndims = head[3];
-  if (!type) return { problem: `unknown IDX element type 0x${head[2].toString(16).padStart(2, '0')}` };
-  if (ndims < 1 || head.length < 4 + 4 * ndims) return { problem: `IDX header cut short (${ndims} dimensions)` };
-  const dims: number[] = [];
-  for (let i = 0; i < ndims; i++) dims.push(head.readUInt32BE(4 + 4 * i));
-  const dataBytes = dims.reduce((a, b) => a * b, 1) * type.bytes;
-  const expectedBytes = 4 + 4 * ndims + dataBytes;
+  const { dims, typeCode } = header;
+  const ndims = dims.length;
+  const expectedBytes = header.headerBytes + header.dataBytes;
+  const oneByte = IDX_TYPES[typeCode].bytes === 1;
   const detail =
-    ndims === 3 && type.bytes === 1
+    ndims === 3 && oneByte
       ? `${fmt(dims[0])} images, ${dims[1]}×${dims[2]}`
-      : ndims === 1 && type.bytes === 1
+      : ndims === 1 && oneByte
         ? `${fmt(dims[0])} labels`
-        : `IDX ${type.name} ${dims.join('×')}`;
+        : `IDX ${IDX_TYPES[typeCode].name} ${dims.join('×')}`;
   let problem: string | undefined;
   if (gz && isize !== undefined && isize !== expectedBytes % 2 ** 32) {
     problem = `the gzip trailer says ${fmt(isize)} bytes uncompressed but the IDX header implies ${fmt(expectedBytes)} (truncated or damaged?)`;
