@@ -13,10 +13,10 @@ import { dvsGestureInstructions, verifyDvsGesture } from '../node/fetch/dvsgestu
 import type { DownloadResult } from '../node/fetch/download.js';
 import { fetchDataset } from '../node/fetch/fetch-dataset.js';
 import { inspectDataDir, type DataDirInfo, type FileInfo } from '../node/fetch/info.js';
+import { SOURCES } from '../node/datasets/registry.js';
 import {
   getSource,
   normaliseBaseUrl,
-  SOURCES,
   type DatasetSource,
   type DownloadSource,
   type ManualSource,

@@ -140,7 +140,7 @@ export function registerExperimentCommands(program: Command): void {
 export function registerReproduceCommands(program: Command): void {
   program
     .command('reproduce')
-    .description("the paper's experiments (ALGORITHMS.md §6) with seeds, cost and figures; writes OUT/report.md with a verdict per claim")
+    .description("the paper's experiments (docs/algorithms.md §6) with seeds, cost and figures; writes OUT/report.md with a verdict per claim")
     .addOption(new Option('--scale <scale>', 'quick: subsets and 3 epochs (minutes); paper: full data and the paper\'s epochs').choices([...SCALES]).default('quick'))
     .option('--sets <list>', `experiment sets (default all): ${EXPERIMENT_SETS.join(', ')}`, (v: string) => v.split(','))
     .option('--seeds <n|list>', 'seeds: a count (1…n) or a list (default 5, the paper\'s count)', seedsOption)

@@ -1,5 +1,5 @@
 /**
- * The paper's published numbers (ALGORITHMS.md §6) as claims our runs are judged against, and the
+ * The paper's published numbers (docs/algorithms.md §6) as claims our runs are judged against, and the
  * verdict rule.
  *
  * Verdict, from our per-seed values (mean m, sample std s over n seeds) and the paper's value P:

@@ -1,5 +1,5 @@
 /**
- * The paper's experiments as named sets of cells (ALGORITHMS.md §6), at two scales:
+ * The paper's experiments as named sets of cells (docs/algorithms.md §6), at two scales:
  *
  * - quick: subsets (MNIST 1,000 training / 500 test images, NETtalk 1,000 / 500 windows), 3 epochs,
  *   a 3 × 3 sleep/wake grid and p ∈ {0, 0.5, 0.9, 1}: minutes on two cores, for checking that
@@ -12,6 +12,7 @@
  * set, family, task and variant; the report groups by them.
  */
 import { ConfigError } from '../errors.js';
+import { getTask } from '../tasks/registry.js';
 import type { RunConfigInput } from '../train/run-config.js';
 import type { Cell } from './cell.js';
 import { curveCells, PAPER_CURVE_FRACTIONS } from './curve.js';
@@ -95,9 +96,10 @@ function taskBase(set: ExperimentSet, task: 'mnist' | 'nettalk', o: ReproduceOpt
   };
 }
 
+/** The task's network with `depth` layers: its inputs, hidden layers of 500, its outputs. */
 const hiddenLayers = (task: 'mnist' | 'nettalk', depth: number): number[] => {
-  const [input, , output] = task === 'mnist' ? [784, 500, 10] : [189, 500, 26];
-  return [input, ...Array.from({ length: depth - 2 }, () => 500), output];
+  const { inputSize, outputSize } = getTask(task);
+  return [inputSize, ...Array.from({ length: depth - 2 }, () => 500), outputSize];
 };
 
 function tagged(set: ExperimentSet, cells: Cell[], variant: (c: Cell) => string): Cell[] {

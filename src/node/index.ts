@@ -39,6 +39,7 @@ export { loadWeights, saveWeightsJson, saveWeightsNpy, readNpy, writeNpy } from 
 
 // Downloads and data info.
 export * from './fetch/index.js';
+export { DATASETS, DATASET_NAMES, SOURCES, type DiskDataset } from './datasets/registry.js';
 
 // Sweeps, the paper's experiments, reports.
 export { runSweep, parseShard, shardCells, readManifest, finishedOutcomes, type SweepOptions, type Shard } from '../experiments/sweep.js';

@@ -1,5 +1,5 @@
 /**
- * An independent float64 implementation of the §2 energy ANN, written from ALGORITHMS.md §2 with
+ * An independent float64 implementation of the §2 energy ANN, written from docs/algorithms.md §2 with
  * nested arrays. Each energy is built as the list of its terms exactly as the formula is written
  * (e.g. for E_θ: for l = 0 … L−2 the four terms of the bracket, then the two bias sums), and its
  * value and gradients are computed term by term, so nothing is shared with the engine's collected

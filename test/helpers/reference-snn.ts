@@ -1,5 +1,5 @@
 /**
- * An independent float64 implementation of one §1 batch, written straight from ALGORITHMS.md
+ * An independent float64 implementation of one §1 batch, written straight from docs/algorithms.md
  * §1.2–§1.3 with nested arrays and explicit diag() matrices, step-major as the spec states it
  * (for each step, for each layer). The engine (Float32 state, layer-major feedforward, fused
  * loops, TF.js products) must agree with it to float32 precision.
@@ -29,6 +29,14 @@ export interface RefParams {
   nFree: number; nNudge: number; eps: number; beta: number; alpha: number[];
   rule: 'sbp' | 'stdp-differential' | 'stdp-symmetric';
   r: number; f: number; lPre: number; lPost: number; lBp: number;
+  /** §1.4 short-term plasticity: the LIF input I is replaced by J (no dt factor). */
+  stp?: { U: number; tauF: number; tauD: number; tauS: number; A: number };
+  /**
+   * §1.4 Dale's law: inhibitory[l][j] marks neuron j of layer l inhibitory (V_I, its own τ_syn and
+   * g_leak); updates of weights not leaving the input shrink an entry by `shrink` instead of
+   * letting it cross to the wrong side of 0 (row = presynaptic neuron: its sign).
+   */
+  dale?: { inhibitory: boolean[][]; vI: number; tauSynI: number; gLeakI: number; shrink: number };
 }
 
 export interface RefNet {
@@ -37,6 +45,8 @@ export interface RefNet {
   V: Mat[];
   g: Mat[];
   p: Mat[];
+  /** STP state per layer (u, x, J), when P.stp is set. */
+  stp?: { u: Mat; x: Mat; j: Mat }[];
 }
 
 export function refSbp(D: Mat, above: { ltp: Mat; ltd: Mat } | undefined, isOutput: boolean, P: RefParams) {
@@ -74,10 +84,20 @@ export function refTrainBatch(net: RefNet, x: Mat, y: Mat, P: RefParams, feedfor
         const drive = mul(s[l - 1], net.W[l - 1]);
         for (let i = 0; i < B; i++) {
           for (let j = 0; j < drive[0].length; j++) {
-            const I = sig(drive[i][j] + net.b[l][j]);
-            const g = net.g[l][i][j] + (P.dt / P.tauSyn) * (-net.g[l][i][j] + P.gLeak + I);
+            let I = sig(drive[i][j] + net.b[l][j]);
+            if (P.stp) {
+              const q = P.stp;
+              const st = (net.stp as NonNullable<RefNet['stp']>)[l];
+              st.u[i][j] = st.u[i][j] + (-st.u[i][j] / q.tauF + q.U * I * (1 - st.u[i][j]));
+              st.x[i][j] = st.x[i][j] + ((1 - st.x[i][j]) / q.tauD - st.u[i][j] * st.x[i][j] * I);
+              st.j[i][j] = st.j[i][j] + (-st.j[i][j] / q.tauS + q.A * st.u[i][j] * st.x[i][j] * I);
+              I = st.j[i][j];
+            }
+            const inh = P.dale?.inhibitory[l][j] === true;
+            const [vRev, tauSyn, gLeak] = inh && P.dale ? [P.dale.vI, P.dale.tauSynI, P.dale.gLeakI] : [P.vE, P.tauSyn, P.gLeak];
+            const g = net.g[l][i][j] + (P.dt / tauSyn) * (-net.g[l][i][j] + gLeak + I);
             let V = net.V[l][i][j];
-            V = V + (P.dt / P.tauM) * (-(V - P.vLeak) - (g / P.gLeak) * (V - P.vE));
+            V = V + (P.dt / P.tauM) * (-(V - P.vLeak) - (g / gLeak) * (V - vRev));
             if (V > P.vTh) V = P.vReset;
             const blended = lambda * V + (1 - lambda) * net.p[l][i][j];
             net.g[l][i][j] = g;
@@ -120,7 +140,16 @@ export function refTrainBatch(net: RefNet, x: Mat, y: Mat, P: RefParams, feedfor
       dW = out.dW;
       above = { ltp: out.ltp, ltd: out.ltd };
     }
-    net.W[m - 1] = map2(net.W[m - 1], dW, (w, d) => w + P.alpha[m - 1] * d);
+    const dale = P.dale;
+    if (dale && m - 1 >= 1) {
+      // the presynaptic neuron's sign: an update that would cross 0 shrinks the weight instead
+      net.W[m - 1] = net.W[m - 1].map((row, i) =>
+        row.map((w, j) => {
+          const proposed = w + P.alpha[m - 1] * dW[i][j];
+          return (dale.inhibitory[m - 1][i] ? proposed > 0 : proposed < 0) ? w * (1 - dale.shrink) : proposed;
+        }),
+      );
+    } else net.W[m - 1] = map2(net.W[m - 1], dW, (w, d) => w + P.alpha[m - 1] * d);
   }
   return { free, nudged };
 }

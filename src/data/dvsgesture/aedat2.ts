@@ -1,7 +1,7 @@
 /**
  * AEDAT 2.0 reader for DVS128 recordings as jAER writes them, streamed block by block.
  *
- * Layout (/shared/data/dvs128-aedat2/README.md):
+ * Layout (the AEDAT 2.0 format of jAER):
  * 1. ASCII header lines starting with `#` (first `#!AER-DAT2.0`); the header ends where the
  *    next byte is not `#`.
  * 2. 8-byte records, big-endian: `uint32 address, uint32 timestamp` (µs).

@@ -1,7 +1,7 @@
 /**
  * AEDAT 3.1 reader (cAER / libcaer files, the format of DVS128 Gesture), streamed packet by packet.
  *
- * Layout (little-endian; /shared/data/dvsgesture/README.md):
+ * Layout (little-endian; the AEDAT 3.1 format of inivation's libcaer / jAER documentation):
  * 1. ASCII header lines starting with `#`, ending `\r\n`: first `#!AER-DAT3.1`, last `#!END-HEADER`.
  * 2. Packets to end of file: a 28-byte header
  *    `int16 eventType, int16 eventSource, int32 eventSize, int32 eventTSOffset,

@@ -24,7 +24,7 @@
  * - 'frameMax': each frame divided by its largest value (over both channels), so every frame
  *   lies in [0, 1] with its brightest pixel at 1, like an MNIST image; an empty frame stays 0.
  *   This is the gesture loader's default: the SNN sees one frame at a time as its input
- *   layer's state in [0, 1] (ALGORITHMS.md §1.1), and a frame's contrast pattern, not the
+ *   layer's state in [0, 1] (docs/algorithms.md §1.1), and a frame's contrast pattern, not the
  *   event rate, carries the gesture.
  * - 'sampleMax': the whole stack divided by its largest value (keeps rate differences between
  *   frames; quiet frames come out dim).

@@ -1,7 +1,7 @@
 /**
  * DVS128 Gesture as a TaskData: every recording of a directory streamed once, cut into its
  * labelled segments, each segment binned into `frames` frames (default 100) of the sensor
- * pooled 4 × 4 (32 × 32 = 1,024 inputs, polarities merged), ALGORITHMS.md §5.
+ * pooled 4 × 4 (32 × 32 = 1,024 inputs, polarities merged), docs/algorithms.md §5.
  *
  * A row of `inputs` is one segment: its frames concatenated, frame-major
  * (frames × frameSize = 100 × 1,024 = 102,400 values by default); `framesAsRows` turns that
@@ -203,7 +203,7 @@ function oneHot(labels: number[]): { targets: Float32Array; labels: Uint8Array }
 
 /**
  * One row per frame: row s·frames + f is frame f of segment s, with the segment's target and
- * label (what the reference meant by flattening, without its row-index error, ALGORITHMS.md
+ * label (what the reference meant by flattening, without its row-index error, docs/algorithms.md
  * §1.6), and `rowsPerSample` = frames (times any grouping `data` already had). `inputs` is the
  * same memory as `data.inputs`, not a copy.
  */

@@ -1,6 +1,6 @@
 /**
  * N-MNIST `.bin` reader (Orchard et al. 2015; ATIS camera, 34 × 34 pixels). Five bytes per
- * event, no header (/shared/data/nmnist-sample/README.md):
+ * event, no header (the format of the N-MNIST distribution, Orchard et al. 2015):
  * byte 0 = x, byte 1 = y, byte 2 bit 7 = polarity, byte 2 bits 6-0 = timestamp bits 22-16,
  * bytes 3-4 = timestamp bits 15-0 (big-endian). A sample is a few kB, so it is read whole.
  */

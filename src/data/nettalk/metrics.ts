@@ -4,7 +4,7 @@
  *
  * 1. `cosineScore`: the PAPER's score, 1 − mean cosine distance between output and target
  *    rows, i.e. the mean cosine similarity. An all-zero output row has no direction: it counts
- *    as distance 1 (similarity 0) and is counted in `zeroOutputRows` (ALGORITHMS.md §1.6; the
+ *    as distance 1 (similarity 0) and is counted in `zeroOutputRows` (docs/algorithms.md §1.6; the
  *    reference gives NaN). The same holds for an all-zero target row, which real data never
  *    has (every target has 3-6 ones). NaN outputs propagate (they signal divergence).
  * 2. `phonemeAccuracy`: each row is decoded to the NEAREST VALID CODE under squared Euclidean

@@ -1,6 +1,6 @@
 /**
  * The §2 energy-based ANN's parameters: one zod schema whose defaults are the paper's values
- * (ALGORITHMS.md §2) where the paper gives them, and documented choices where it does not.
+ * (docs/algorithms.md §2) where the paper gives them, and documented choices where it does not.
  *
  * - sleepIterations N_s = 20, wakeIterations N_w = 4: §2 only gives the experiment grid
  *   {1, 6, 11, 16, 21}; 20 / 4 are the equilibrium-propagation reference's (Scellier & Bengio 2017,

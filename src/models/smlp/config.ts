@@ -1,6 +1,6 @@
 /**
  * The §3 spiking MLP's parameters: one zod schema whose defaults are the paper's values
- * (ALGORITHMS.md §3) and the decisions of §3.1.
+ * (docs/algorithms.md §3) and the decisions of §3.1.
  */
 import { z } from 'zod';
 import { ConfigError, zodProblem } from '../../errors.js';

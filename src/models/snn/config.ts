@@ -1,6 +1,6 @@
 /**
  * The §1 network's parameters: one zod schema whose defaults are the paper's values
- * (ALGORITHMS.md §1.1–§1.4, `main_snn_server_tasks_models.m`). The CLI and the API both validate
+ * (docs/algorithms.md §1.1–§1.4, `main_snn_server_tasks_models.m`). The CLI and the API both validate
  * through it, and every run writes the resolved object next to its results.
  */
 import { z } from 'zod';

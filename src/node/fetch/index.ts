@@ -1,12 +1,10 @@
 /** Dataset downloading (with resume and checksums) and data-directory inspection. */
 export {
-  DATASET_NAMES,
   DVS_GESTURE_SOURCE,
   MNIST_RAW_FILES,
   MNIST_SOURCE,
   NETTALK_EXTRA_FILES,
   NETTALK_SOURCE,
-  SOURCES,
   dvsGestureSplit,
   fileUrls,
   getSource,

@@ -169,16 +169,8 @@ export const DVS_GESTURE_SOURCE: ManualSource = {
   recordings: DVS_GESTURE_RECORDINGS,
 };
 
-export const SOURCES: Readonly<Record<DatasetName, DatasetSource>> = {
-  mnist: MNIST_SOURCE,
-  nettalk: NETTALK_SOURCE,
-  dvsgesture: DVS_GESTURE_SOURCE,
-};
-
-export const DATASET_NAMES = Object.keys(SOURCES) as DatasetName[];
-
-/** The source of a dataset by name; unknown names are a ConfigError listing the known ones. */
-export function getSource(name: string, sources: Readonly<Record<string, DatasetSource>> = SOURCES): DatasetSource {
+/** The source of a dataset by name among `sources` (node/datasets/registry.ts: each dataset's); unknown names are a ConfigError listing the known ones. */
+export function getSource(name: string, sources: Readonly<Record<string, DatasetSource>>): DatasetSource {
   const source = Object.prototype.hasOwnProperty.call(sources, name) ? sources[name] : undefined;
   if (!source) {
     throw new ConfigError(`unknown dataset "${name}"; known datasets: ${Object.keys(sources).join(', ')}`);
