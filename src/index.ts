@@ -44,6 +44,9 @@ export { KERNEL_SETTINGS, type KernelsSetting, type ModelFamily, type FamilyOpti
 export type { Model, BatchContext, BatchOutcome, ModelParameters, NamedArray, Split, SplitRows } from './models/model.js';
 export { SnnModel } from './models/snn/model.js';
 export { recordSpikeRaster } from './models/snn/raster.js';
+export type { PhaseObserver } from './models/snn/snn.js';
+export { sbpBaseChange, sbpSumsOf, sbpSpread, isHiddenMatrix } from './plasticity/sbp.js';
+export type { SbpFactors, SbpSums, SbpTrace, RuleInput } from './plasticity/rule.js';
 export { SmlpModel } from './models/smlp/model.js';
 export { AnnModel } from './models/ann/model.js';
 export { PLASTICITY_RULES, RULE_NAMES, getRule, type RuleDescriptor, type RuleName } from './plasticity/registry.js';
@@ -61,4 +64,4 @@ export { parseIdx, readIdxHeader, type IdxArray, type IdxHeader } from './data/i
 export * from './data/dvsgesture/index.js';
 
 // Engine.
-export { useBackend, currentBackend, BACKENDS, macCounter, RandomStream, type Matrix, type BackendName } from './tensor/index.js';
+export { useBackend, currentBackend, BACKENDS, macCounter, RandomStream, type Matrix, type BackendName, type BackendOptions } from './tensor/index.js';

@@ -1,4 +1,4 @@
-export { BACKENDS, type BackendName, useBackend, currentBackend, liveTensors } from './backend.js';
+export { BACKENDS, type BackendName, type BackendOptions, useBackend, currentBackend, liveTensors } from './backend.js';
 export { type Matrix, zeros, copyMatrix, allFinite, difference, scaleInPlace } from './matrix.js';
 export { MacCounter, macCounter } from './macs.js';
 export { matMul, upload, type MatMulOptions, type Operand } from './ops.js';

@@ -6,7 +6,7 @@ import { parameterArrays, type BatchContext, type BatchOutcome, type Model, type
 import type { SnnConfig } from './config.js';
 import { snnLoops, type SnnLoops } from './loops.js';
 import { initNetwork, type SnnNetwork, type SnnParameters } from './network.js';
-import { evaluateBatch, trainBatch, type PhaseTimer } from './snn.js';
+import { evaluateBatch, trainBatch, type PhaseObserver, type PhaseTimer } from './snn.js';
 import { initState, type SnnState } from './state.js';
 
 /**
@@ -27,6 +27,8 @@ export class SnnModel implements Model {
   readonly loops: SnnLoops;
   /** When set, trainBatch adds each phase's seconds to it (the bench). */
   timer?: PhaseTimer;
+  /** When set, sees every training batch's free and nudged states before the update. */
+  observe?: PhaseObserver;
 
   constructor(config: SnnConfig, build: Pick<ModelBuild, 'rng' | 'batchSize' | 'kernels' | 'initial'>) {
     const network = initNetwork(config, build.rng);
@@ -48,7 +50,7 @@ export class SnnModel implements Model {
   }
 
   trainBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {
-    return trainBatch(this.network, this.state, x, y, context.rng, context.epochIndex, this.loops, this.timer);
+    return trainBatch(this.network, this.state, x, y, context.rng, context.epochIndex, this.loops, this.timer, this.observe);
   }
 
   evaluateBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {

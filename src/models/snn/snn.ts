@@ -65,7 +65,10 @@ export function freePhase(net: SnnNetwork, state: SnnState, x: Matrix, rng: Rand
   return { states, inputDrive, spikes };
 }
 
-export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number, loops: SnnLoops, timer?: PhaseTimer): BatchOutcome {
+/** Sees a training batch's free and nudged states before the update (figures, the playground's SBP factors). */
+export type PhaseObserver = (free: readonly Matrix[], nudged: readonly Matrix[]) => void;
+
+export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number, loops: SnnLoops, timer?: PhaseTimer, observe?: PhaseObserver): BatchOutcome {
   timer?.start();
   const free = freePhase(net, state, x, rng, loops, timer);
   const outcome = measure(net, free, y);
@@ -73,6 +76,7 @@ export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matri
   const nudged = free.states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
   relax(net, nudged, free.inputDrive, net.config.nudgeIterations, loops.relaxation, { target: y, beta: net.config.beta });
   timer?.lap('nudgedRelaxation');
+  observe?.(free.states, nudged);
   updateBiases(net, free.states, nudged);
   updateWeights(net, free.states, nudged, rng, epochIndex, loops.plasticity);
   timer?.lap('plasticity');
