@@ -1,8 +1,9 @@
 /**
  * The §3 replacement curve: the spiking MLP with the SBP hidden-layer update in a fraction p of
  * batches, p ∈ {0, 0.1, …, 1} (0 = pure pseudo-BP, 1 = pure SBP), every p for every seed.
- * Summary per p: accuracy (mean ± std over seeds), the backward multiply-accumulates executed per
- * training sample, and their saving against p = 0 (pure pBP) measured in the same sweep.
+ * Summary per p: accuracy (mean ± std over seeds), the backward operations executed per training
+ * sample and their saving against p = 0 (pure pBP) measured in the same sweep, and beside them the
+ * dense-equivalent backward MACs (what dense products of the same shapes would cost).
  */
 import type { RunConfigInput } from '../train/run-config.js';
 import type { Cell, CellOutcome } from './cell.js';
@@ -35,7 +36,10 @@ export function curveCells(o: CurveOptions): Cell[] {
 export interface CurveRow {
   readonly p: number;
   readonly accuracy: MeanStd;
+  /** Dense-equivalent backward MACs per sample. */
   readonly backwardMacsPerSample: MeanStd;
+  /** Backward operations executed per sample. */
+  readonly backwardOpsPerSample: MeanStd;
   readonly trainMacsPerSample: MeanStd;
   /** 1 − backward MACs / backward MACs at p = 0 (same sweep). */
   readonly backwardSaved: number;
@@ -57,22 +61,23 @@ export function curveSummary(cells: readonly Cell[], outcomes: ReadonlyMap<strin
         p,
         accuracy: meanStd(numbers.map((n) => n.finalScore)),
         backwardMacsPerSample: meanStd(numbers.map((n) => n.backwardMacsPerSample ?? NaN)),
+        backwardOpsPerSample: meanStd(numbers.map((n) => n.backwardOpsPerSample ?? NaN)),
         trainMacsPerSample: meanStd(numbers.map((n) => n.trainMacsPerSample)),
         secondsPerEpoch: meanStd(numbers.map((n) => n.secondsPerEpoch)),
         seeds: numbers.length,
       },
     ];
   });
-  const base = rows.find((r) => r.p === 0)?.backwardMacsPerSample.mean;
-  return rows.map((r) => ({ ...r, backwardSaved: base ? 1 - r.backwardMacsPerSample.mean / base : NaN }));
+  const base = rows.find((r) => r.p === 0)?.backwardOpsPerSample.mean;
+  return rows.map((r) => ({ ...r, backwardSaved: base ? 1 - r.backwardOpsPerSample.mean / base : NaN }));
 }
 
 export function curveTable(rows: readonly CurveRow[]): string {
   return (
-    '| p (SBP fraction) | accuracy (%) | backward MACs / sample | saved vs p = 0 | all MACs / sample | s / epoch | seeds |\n' +
-    '|---|---|---|---|---|---|---|\n' +
+    '| p (SBP fraction) | accuracy (%) | backward ops executed / sample | saved vs p = 0 | backward MACs dense-equivalent / sample | all ops executed / sample | s / epoch | seeds |\n' +
+    '|---|---|---|---|---|---|---|---|\n' +
     rows
-      .map((r) => `| ${r.p} | ${pm(r.accuracy)} | ${sci(r.backwardMacsPerSample.mean, 3)} | ${Number.isFinite(r.backwardSaved) ? `${(100 * r.backwardSaved).toFixed(1)} %` : '—'} | ${sci(r.trainMacsPerSample.mean, 3)} | ${r.secondsPerEpoch.mean.toFixed(1)} | ${r.seeds} |`)
+      .map((r) => `| ${r.p} | ${pm(r.accuracy)} | ${sci(r.backwardOpsPerSample.mean, 3)} | ${Number.isFinite(r.backwardSaved) ? `${(100 * r.backwardSaved).toFixed(1)} %` : '—'} | ${sci(r.backwardMacsPerSample.mean, 3)} | ${sci(r.trainMacsPerSample.mean, 3)} | ${r.secondsPerEpoch.mean.toFixed(1)} | ${r.seeds} |`)
       .join('\n') +
     '\n'
   );

@@ -23,7 +23,10 @@ export interface RunNumbers {
   /** Executed multiply-accumulates per training sample (mean over epochs). */
   readonly trainMacsPerSample: number;
   /** Executed backward MACs per training sample (models that count them), mean over epochs. */
+  /** Dense-equivalent backward MACs per training sample (what dense products of the same shapes cost). */
   readonly backwardMacsPerSample?: number;
+  /** Backward operations actually executed per training sample (the event-driven kernels skip inactive rows). */
+  readonly backwardOpsPerSample?: number;
   readonly paperOpsPerSample: number;
   /** Training seconds per epoch (mean). */
   readonly secondsPerEpoch: number;
@@ -43,6 +46,7 @@ export function runNumbers(outcome: CellOutcome): RunNumbers | undefined {
     epochs: h.length,
     trainMacsPerSample: mean((m) => m.trainMacsPerSample),
     backwardMacsPerSample: typeof last.trainBackwardMacs === 'number' ? mean((m) => Number(m.trainBackwardMacs)) : undefined,
+    backwardOpsPerSample: typeof last.trainBackwardOps === 'number' ? mean((m) => Number(m.trainBackwardOps)) : typeof last.trainBackwardMacs === 'number' ? mean((m) => Number(m.trainBackwardMacs)) : undefined,
     paperOpsPerSample: last.paperOpsPerSample,
     secondsPerEpoch: mean((m) => m.trainSeconds),
     peakRssMiB: Math.max(...h.map((m) => m.peakRssMiB ?? NaN)),

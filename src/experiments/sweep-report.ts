@@ -70,7 +70,15 @@ export async function writeCurveReport(root: string, cells: readonly Cell[], out
     );
     await writeFigure(
       join(root, 'figures', 'backward-macs-vs-p'),
-      lineChart({ title: `backward MACs executed per training sample (${task})`, xTitle: 'p (SBP fraction)', yTitle: 'backward MACs / sample', series: [{ name: 'backward MACs', points: rows.map((r) => ({ x: r.p, y: r.backwardMacsPerSample.mean })) }] }),
+      lineChart({
+        title: `backward work per training sample (${task})`,
+        xTitle: 'p (SBP fraction)',
+        yTitle: 'per sample',
+        series: [
+          { name: 'operations executed', points: rows.map((r) => ({ x: r.p, y: r.backwardOpsPerSample.mean })) },
+          { name: 'dense-equivalent MACs', points: rows.map((r) => ({ x: r.p, y: r.backwardMacsPerSample.mean })) },
+        ],
+      }),
     );
     figures.push('figures/accuracy-vs-p.png', 'figures/backward-macs-vs-p.png');
   }

@@ -1,6 +1,6 @@
 /**
- * The WebAssembly kernels: AssemblyScript sources in ./assembly, compiled by `npm run build` and
- * embedded in this package as bytes (scripts/embed-wasm.mjs), so that they load the same way in
+ * The WebAssembly kernels: AssemblyScript sources in ./assembly (one module per file), compiled by
+ * `npm run build` and embedded in this package as bytes (scripts/build-kernels.mjs), so that they load the same way in
  * Node, in a browser page or a Web Worker, and through a bundler: nothing is read from a file
  * system and nothing is fetched. A module is compiled once, on first use, and each model makes its
  * own instance (its own memory) from it.
@@ -11,11 +11,12 @@
  */
 import { decodeBase64 } from '../encoding.js';
 import { SelfpropError } from '../errors.js';
-import { WASM_BASE64 as NEURONS_WASM } from './generated/neurons-wasm.js';
+import { EMBEDDED_KERNELS } from './generated/index.js';
 
-export type KernelName = 'neurons';
+/** A kernel module: the name of its file in ./assembly. */
+export type KernelName = keyof typeof EMBEDDED_KERNELS;
 
-const EMBEDDED: Record<KernelName, string> = { neurons: NEURONS_WASM };
+const EMBEDDED: Readonly<Record<KernelName, string>> = EMBEDDED_KERNELS;
 
 /** The WebAssembly kernels cannot be compiled or instantiated here. */
 export class KernelUnavailableError extends SelfpropError {

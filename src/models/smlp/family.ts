@@ -26,6 +26,10 @@ export const smlpFamily: ModelFamily<SmlpConfig> = {
   epochParts: (m) =>
     [
       typeof m.trainLoss === 'number' ? `loss ${m.trainLoss.toFixed(4)}` : undefined,
-      typeof m.trainBackwardMacs === 'number' ? `backward ${m.trainBackwardMacs.toExponential(3)} MACs/sample` : undefined,
+      typeof m.trainBackwardOps === 'number'
+        ? `backward ${m.trainBackwardOps.toExponential(3)} executed / ${(m.trainBackwardMacs as number).toExponential(3)} dense MACs per sample`
+        : typeof m.trainBackwardMacs === 'number'
+          ? `backward ${m.trainBackwardMacs.toExponential(3)} MACs/sample`
+          : undefined,
     ].filter((p): p is string => Boolean(p)),
 };

@@ -1,27 +1,54 @@
 /**
- * The §3 spiking MLP as a `Model`: a thin stateful wrapper over the pure batch functions of
- * smlp.ts. §4 cost: the paper's surrogate-gradient SNN costs 2(mn + nk) per sample for 3 layers;
- * generalised here to 2 Σ_k n_k n_{k+1} over consecutive layers.
+ * The §3 spiking MLP as a `Model`, on one of two implementations chosen when it is built:
+ * - `kernels: "wasm"` (default): the fused, event-driven WebAssembly kernels (kernels/smlp.ts) —
+ *   spike-driven sums of weight rows, BPTT written out by hand, the SBP update from the spikes,
+ *   Adam fused; the parameters and Adam state live in the kernel's memory (the network's arrays
+ *   are views of it);
+ * - `kernels: "js"`: TF.js automatic differentiation (smlp.ts), the reference.
+ * Both draw the same rule and the same input spikes from the run's stream for a batch.
+ * §4 cost: the paper's surrogate-gradient SNN costs 2(mn + nk) per sample for 3 layers; generalised
+ * here to 2 Σ_k n_k n_{k+1} over consecutive layers.
  */
-import type { Matrix } from '../../tensor/index.js';
+import { kernelModule } from '../../kernels/index.js';
+import { SmlpKernel } from '../../kernels/smlp.js';
+import { backwardMacCounter, macCounter, type Matrix } from '../../tensor/index.js';
 import type { ModelBuild } from '../family.js';
 import { parameterArrays, type BatchContext, type BatchOutcome, type Model, type ModelParameters, type NamedArray } from '../model.js';
 import type { SmlpConfig } from './config.js';
-import { initSmlpNetwork, type SmlpNetwork } from './network.js';
-import { evaluateBatch, trainBatch, type HiddenRule } from './smlp.js';
+import { initSmlpNetwork, learningRateAt, type SmlpNetwork } from './network.js';
+import { chooseHiddenRule, evaluateBatch, trainBatch, type HiddenRule } from './smlp.js';
+import { seedWords } from './spikes.js';
 
 export class SmlpModel implements Model {
   readonly network: SmlpNetwork;
+  readonly implementation: readonly string[];
+  private readonly kernel?: SmlpKernel;
 
-  readonly implementation = ['forward and backward: TF.js (automatic differentiation)'];
-
-  constructor(config: SmlpConfig, build: Pick<ModelBuild, 'rng' | 'initial'>) {
-    const network = initSmlpNetwork(config, build.rng);
+  constructor(config: SmlpConfig, build: Pick<ModelBuild, 'rng' | 'initial'> & Partial<Pick<ModelBuild, 'kernels' | 'batchSize'>>) {
+    const drawn = initSmlpNetwork(config, build.rng);
     if (build.initial) {
-      build.initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
-      build.initial.biases.forEach((b, k) => network.biases[k].set(b));
+      build.initial.weights.forEach((w, k) => drawn.weights[k].data.set(w.data));
+      build.initial.biases.forEach((b, k) => drawn.biases[k].set(b));
     }
-    this.network = network;
+    if ((build.kernels ?? 'wasm') === 'wasm') {
+      const kernel = SmlpKernel.create(kernelModule('smlp'), { layers: config.layers, batchSize: build.batchSize ?? 100, timeSteps: config.timeSteps }, config);
+      // the kernel's memory holds the parameters and Adam's state: copy the drawn values in, keep views
+      kernel.weights.forEach((w, k) => w.set(drawn.weights[k].data));
+      kernel.biases.forEach((b, k) => b.set(drawn.biases[k]));
+      kernel.feedback.forEach((r, k) => r.set(drawn.feedback[k].data));
+      this.network = {
+        config,
+        weights: drawn.weights.map((w, k) => ({ rows: w.rows, cols: w.cols, data: kernel.weights[k] })),
+        biases: kernel.biases,
+        feedback: drawn.feedback.map((r, k) => ({ rows: r.rows, cols: r.cols, data: kernel.feedback[k] })),
+        adam: kernel.adam,
+      };
+      this.kernel = kernel;
+      this.implementation = ['forward, backward and Adam: WebAssembly event-driven kernels (sums of the rows of active neurons, BPTT by hand)'];
+    } else {
+      this.network = drawn;
+      this.implementation = ['forward and backward: TF.js automatic differentiation (the reference)'];
+    }
   }
 
   get layers(): readonly number[] {
@@ -33,16 +60,27 @@ export class SmlpModel implements Model {
   }
 
   trainBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {
-    return trainBatch(this.network, x, y, context.rng, context.epochIndex);
+    return this.trainBatchWith(x, y, context, chooseHiddenRule(this.network.config.sbpFraction, context.rng));
   }
 
-  /** A training batch with the hidden rule forced (tests, experiments). */
+  /** A training batch with the hidden rule given (tests, experiments): the same draws otherwise. */
   trainBatchWith(x: Matrix, y: Matrix, context: BatchContext, rule: HiddenRule): BatchOutcome {
-    return trainBatch(this.network, x, y, context.rng, context.epochIndex, rule);
+    if (!this.kernel) return trainBatch(this.network, x, y, context.rng, context.epochIndex, rule);
+    const r = this.kernel.trainBatch(x.data, y.data, x.rows, rule, learningRateAt(this.network.config, context.epochIndex), seedWords(context.rng));
+    macCounter.add(r.ops.forward + r.ops.backward);
+    backwardMacCounter.add(r.ops.backward);
+    return {
+      output: { rows: x.rows, cols: y.cols, data: r.output },
+      measures: { loss: r.loss, backwardMacs: r.ops.backwardDense / x.rows, backwardOps: r.ops.backward / x.rows, sbpBatch: rule === 'sbp' ? 1 : 0 },
+      spikes: r.spikes,
+    };
   }
 
   evaluateBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {
-    return evaluateBatch(this.network, x, y, context.rng);
+    if (!this.kernel) return evaluateBatch(this.network, x, y, seedWords(context.rng));
+    const r = this.kernel.evaluateBatch(x.data, y.data, x.rows, seedWords(context.rng));
+    macCounter.add(r.ops.forward);
+    return { output: { rows: x.rows, cols: y.cols, data: r.output }, measures: { loss: r.loss }, spikes: r.spikes };
   }
 
   stateArrays(): NamedArray[] {

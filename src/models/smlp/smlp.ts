@@ -33,7 +33,12 @@
  * sample; without the Hebbian term 7.945 M; 'last-step' X without it 0.497 M).
  *
  * Which batches use SBP: a fraction p; for 0 < p < 1 one uniform draw per training batch from the
- * run's stream (u < p → SBP); p = 0 and p = 1 draw nothing.
+ * run's stream (u < p → SBP); p = 0 and p = 1 draw nothing. Then four seed words from the stream
+ * for the batch's input spikes (spikes.ts), which the WebAssembly kernels draw the same way.
+ *
+ * This file is the reference implementation (`kernels: "js"`): TF.js automatic differentiation.
+ * The default (`kernels: "wasm"`) runs the same batch in the fused kernels (kernels/smlp.ts), whose
+ * gradients agree with these to float32 rounding (test/kernels/smlp.test.ts).
  */
 import {
   backwardMacCounter,
@@ -49,18 +54,14 @@ import {
 import type { BatchOutcome } from '../model.js';
 import { adamStep, learningRateAt, type SmlpNetwork } from './network.js';
 import { layerStep, makeSpikeFunction, type LayerState } from './neurons.js';
+import { inputSpikes, seedWords } from './spikes.js';
 
 export type HiddenRule = 'pbp' | 'sbp';
 
-/** Input spikes s_0^t = 1[x > u], u ~ U[0,1) from the run's stream; t outer, then row-major. */
-export function bernoulliSpikes(x: Matrix, timeSteps: number, rng: RandomStream): Float32Array[] {
-  const steps: Float32Array[] = [];
-  for (let t = 0; t < timeSteps; t++) {
-    const s = new Float32Array(x.data.length);
-    for (let i = 0; i < s.length; i++) s[i] = x.data[i] > rng.uniform() ? 1 : 0;
-    steps.push(s);
-  }
-  return steps;
+/** The input spikes of a batch (spikes.ts), as one rows × n_0 array per step. */
+export function spikeSteps(x: Matrix, timeSteps: number, seeds: ArrayLike<number>): Float32Array[] {
+  const all = inputSpikes(x.data, x.rows, x.cols, timeSteps, seeds);
+  return Array.from({ length: timeSteps }, (_, t) => all.subarray(t * x.data.length, (t + 1) * x.data.length));
 }
 
 interface ForwardResult {
@@ -129,12 +130,12 @@ function outcomeOf(output: Tensor, loss: number, spikeTotals: Tensor[], rows: nu
   return { output: { rows, cols: data.length / Math.max(1, rows), data }, measures: { loss, ...extra }, spikes };
 }
 
-/** Forward only (no gradient). */
-export function evaluateBatch(net: SmlpNetwork, x: Matrix, y: Matrix, rng: RandomStream): BatchOutcome {
-  return evaluateBatchWithSpikes(net, bernoulliSpikes(x, net.config.timeSteps, rng), y);
+/** Forward only (no gradient), the input spikes drawn from `seeds` (spikes.ts). */
+export function evaluateBatch(net: SmlpNetwork, x: Matrix, y: Matrix, seeds: ArrayLike<number>): BatchOutcome {
+  return evaluateBatchWithSpikes(net, spikeSteps(x, net.config.timeSteps, seeds), y);
 }
 
-/** evaluateBatch with given input spikes (spikes[t]: rows × n_0, as bernoulliSpikes draws them). */
+/** evaluateBatch with given input spikes (spikes[t]: rows × n_0). */
 export function evaluateBatchWithSpikes(net: SmlpNetwork, spikes: Float32Array[], y: Matrix): BatchOutcome {
   let outcome: BatchOutcome | undefined;
   ops.tidy(() => {
@@ -159,12 +160,12 @@ export interface BatchGradients {
   readonly outcome: BatchOutcome;
 }
 
-/** Forward + backward of one batch under a given hidden rule; the parameters are not changed. */
-export function batchGradients(net: SmlpNetwork, x: Matrix, y: Matrix, rng: RandomStream, rule: HiddenRule): BatchGradients {
-  return batchGradientsWithSpikes(net, bernoulliSpikes(x, net.config.timeSteps, rng), y, rule);
+/** Forward + backward of one batch under a given hidden rule, the input spikes drawn from `seeds`; the parameters are not changed. */
+export function batchGradients(net: SmlpNetwork, x: Matrix, y: Matrix, seeds: ArrayLike<number>, rule: HiddenRule): BatchGradients {
+  return batchGradientsWithSpikes(net, spikeSteps(x, net.config.timeSteps, seeds), y, rule);
 }
 
-/** batchGradients with given input spikes (spikes[t]: rows × n_0, as bernoulliSpikes draws them). */
+/** batchGradients with given input spikes (spikes[t]: rows × n_0). */
 export function batchGradientsWithSpikes(net: SmlpNetwork, spikes: Float32Array[], y: Matrix, rule: HiddenRule): BatchGradients {
   const { layers } = net.config;
   const out = layers.length - 2;
@@ -261,7 +262,7 @@ export function sbpHiddenGradients(net: SmlpNetwork, record: Tensor2D[][], outpu
 /** One training batch: choose the hidden rule, compute the gradients, one Adam step. */
 export function trainBatch(net: SmlpNetwork, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number, rule?: HiddenRule): BatchOutcome {
   const chosen = rule ?? chooseHiddenRule(net.config.sbpFraction, rng);
-  const { grads, outcome } = batchGradients(net, x, y, rng, chosen);
+  const { grads, outcome } = batchGradients(net, x, y, seedWords(rng), chosen);
   adamStep(net, grads, learningRateAt(net.config, epochIndex));
   return outcome;
 }

@@ -12,7 +12,8 @@ import { resolveSmlpConfig, type SmlpConfigInput } from '../../../src/models/sml
 import { SmlpModel } from '../../../src/models/smlp/model.js';
 import { initSmlpNetwork, type SmlpNetwork } from '../../../src/models/smlp/network.js';
 import { makeSpikeFunction } from '../../../src/models/smlp/neurons.js';
-import { batchGradients, bernoulliSpikes, evaluateBatch } from '../../../src/models/smlp/smlp.js';
+import { batchGradients, evaluateBatch, spikeSteps } from '../../../src/models/smlp/smlp.js';
+import { seedWords } from '../../../src/models/smlp/spikes.js';
 import { heavisideSpike, rectangularSurrogate } from '../../../src/neurons/surrogate.js';
 import { getTask } from '../../../src/tasks/registry.js';
 import { backwardMacCounter, download, liveTensors, type Matrix, ops, RandomStream, useBackend } from '../../../src/tensor/index.js';
@@ -46,9 +47,12 @@ function batchData(inputs: number, outputs: number, rows: number, seed: number):
   return { x: { rows, cols: inputs, data: x }, y: { rows, cols: outputs, data: y } };
 }
 
-/** The float64 reference of a batch, with the engine's input spikes (the same stream seed). */
+/** The seed words of a batch's input spikes, from a stream of this seed. */
+const seeds = (seed: number) => seedWords(RandomStream.fromSeed(seed));
+
+/** The float64 reference of a batch, with the engine's input spikes (the same seed words). */
 function reference(net: SmlpNetwork, x: Matrix, y: Matrix, seed: number) {
-  const spikes = bernoulliSpikes(x, net.config.timeSteps, RandomStream.fromSeed(seed));
+  const spikes = spikeSteps(x, net.config.timeSteps, seeds(seed));
   const input = spikes.map((s) => toMat({ rows: x.rows, cols: x.cols, data: s }));
   const W = net.weights.map(toMat);
   const b = net.biases.slice(1).map((v) => Array.from(v));
@@ -89,7 +93,7 @@ describe('spiking MLP against the float64 reference', () => {
     const { net } = setup([6, 5, 3]);
     const { x, y } = batchData(6, 3, 4, 11);
     const ref = reference(net, x, y, 21);
-    const outcome = evaluateBatch(net, x, y, RandomStream.fromSeed(21));
+    const outcome = evaluateBatch(net, x, y, seeds(21));
     expectAllClose(outcome.output.data, ref.f.out.flat(), 1e-6);
     expect(outcome.measures.loss).toBeCloseTo(ref.f.loss, 6);
     expect(ref.f.out.flat().some((v) => v > 0)).toBe(true); // the case spikes
@@ -99,7 +103,7 @@ describe('spiking MLP against the float64 reference', () => {
     const { net } = setup([6, 5, 4, 3]);
     const { x, y } = batchData(6, 3, 4, 12);
     const ref = reference(net, x, y, 22);
-    const { grads } = batchGradients(net, x, y, RandomStream.fromSeed(22), 'pbp');
+    const { grads } = batchGradients(net, x, y, seeds(22), 'pbp');
     ref.g.gW.forEach((g, k) => expectAllClose(grads[k], g.flat(), 1e-6));
     ref.g.gb.forEach((g, k) => expectAllClose(grads[3 + k], g, 1e-6));
     expect(ref.g.gW[0].flat().some((v) => v !== 0)).toBe(true);
@@ -111,16 +115,16 @@ describe('spiking MLP against the float64 reference', () => {
     const ref = reference(net, x, y, 27);
     const K = net.config.timeSteps;
     const rates = [1, 2].map((l) => ref.f.s[l].flat(2).reduce((a, v) => a + v, 0) / (K * 4 * ref.f.s[l][0][0].length));
-    const { grads, outcome } = batchGradients(net, x, y, RandomStream.fromSeed(27), 'pbp');
+    const { grads, outcome } = batchGradients(net, x, y, seeds(27), 'pbp');
     expect(outcome.measures.loss).toBeCloseTo(ref.f.loss + (0.1 * (rates[0] + rates[1])) / 2, 6);
-    const plain = batchGradients(setup([6, 5, 4, 3]).net, x, y, RandomStream.fromSeed(27), 'pbp');
+    const plain = batchGradients(setup([6, 5, 4, 3]).net, x, y, seeds(27), 'pbp');
     expect(Array.from(grads[0])).not.toEqual(Array.from(plain.grads[0]));
   });
 
   it('freezeOutputBiasInSbp: the reference zeroes every bias gradient in SBP batches', () => {
     const { net } = setup([6, 5, 3], { freezeOutputBiasInSbp: true });
     const { x, y } = batchData(6, 3, 4, 18);
-    const { grads } = batchGradients(net, x, y, RandomStream.fromSeed(28), 'sbp');
+    const { grads } = batchGradients(net, x, y, seeds(28), 'sbp');
     expect(grads.slice(2).every((g) => g.every((v) => v === 0))).toBe(true);
     expect(grads[1].some((v) => v !== 0)).toBe(true);
   });
@@ -128,7 +132,7 @@ describe('spiking MLP against the float64 reference', () => {
   it('backend parity: the cpu backend gives the wasm gradients (pBP and SBP)', async () => {
     const { net } = setup([6, 5, 4, 3]);
     const { x, y } = batchData(6, 3, 4, 19);
-    const run = () => (['pbp', 'sbp'] as const).flatMap((rule) => batchGradients(net, x, y, RandomStream.fromSeed(29), rule).grads);
+    const run = () => (['pbp', 'sbp'] as const).flatMap((rule) => batchGradients(net, x, y, seeds(29), rule).grads);
     const wasm = run();
     await useBackend('cpu');
     try {
@@ -151,7 +155,7 @@ describe('spiking MLP against the float64 reference', () => {
       const R = net.feedback.map(toMat);
       const out = layers.length - 2;
       const hidden = refSbpHidden(ref.f, ref.g.gWStep[out], R, ref.ym, net.config.hebbianWeight, net.config.sbpInput === 'last-step');
-      const { grads } = batchGradients(net, x, y, RandomStream.fromSeed(23), 'sbp');
+      const { grads } = batchGradients(net, x, y, seeds(23), 'sbp');
       hidden.forEach((g, k) => {
         const scale = Math.max(...g.flat().map(Math.abs));
         expect(scale).toBeGreaterThan(0);
@@ -170,13 +174,13 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
   const K = 5;
   const weightGrad = (l: number[]) => l.slice(0, -1).reduce((acc, n, k) => acc + n * B * l[k + 1], 0);
 
-  it('p = 0 is pure pBP bit for bit; p = 1 skips the products through the output weights', () => {
+  it('p = 0 is pure pBP bit for bit; p = 1 skips the products through the output weights (autodiff path)', () => {
     const { x, y } = batchData(6, 3, B, 14);
     const context = (seed: number) => ({ rng: RandomStream.fromSeed(seed), epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
     const runs = (['pbp', 'sbp'] as const).map((rule) => {
       const p = rule === 'pbp' ? 0 : 1;
-      const a = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5) });
-      const b = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5) });
+      const a = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5), kernels: 'js' });
+      const b = new SmlpModel(resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers), { rng: RandomStream.fromSeed(5), kernels: 'js' });
       const before = backwardMacCounter.total;
       const outA = a.trainBatch(x, y, context(9));
       const macs = backwardMacCounter.total - before;
@@ -197,11 +201,28 @@ describe('mixing fraction p and MAC accounting (§3.1)', () => {
     expect(out).toBe(2);
   });
 
+  it('the kernel path draws the same rule and reports the same dense-equivalent backward MACs, and counts what it executed', () => {
+    const { x, y } = batchData(6, 3, B, 14);
+    const context = () => ({ rng: RandomStream.fromSeed(9), epochIndex: 0, rows: new Int32Array(B), split: 'train' as const });
+    for (const p of [0, 0.5, 1]) {
+      const config = resolveSmlpConfig({ layers, timeSteps: K, sbpFraction: p, hebbianWeight: 0 }, layers);
+      const js = new SmlpModel(config, { rng: RandomStream.fromSeed(5), kernels: 'js' }).trainBatch(x, y, context());
+      const wasmModel = new SmlpModel(config, { rng: RandomStream.fromSeed(5), kernels: 'wasm', batchSize: B });
+      const before = backwardMacCounter.total;
+      const wasm = wasmModel.trainBatch(x, y, context());
+      expect(wasm.measures.sbpBatch).toBe(js.measures.sbpBatch);
+      expect(wasm.measures.backwardMacs).toBe(js.measures.backwardMacs);
+      expect(wasm.measures.backwardOps * B).toBe(backwardMacCounter.total - before);
+      expect(wasm.measures.backwardOps).toBeLessThanOrEqual(wasm.measures.backwardMacs);
+      expectAllClose(wasm.output.data, js.output.data, 1e-6);
+    }
+  });
+
   it('backward MACs per sample on the paper’s MNIST net 784-500-10, K = 20 (the numbers quoted in smlp.ts)', () => {
     const { x, y } = batchData(784, 10, 2, 20);
     const perSample = (rule: 'pbp' | 'sbp', extra: SmlpConfigInput) => {
       const net = initSmlpNetwork(resolveSmlpConfig({ layers: [784, 500, 10], ...extra }, [784, 500, 10]), RandomStream.fromSeed(1));
-      return batchGradients(net, x, y, RandomStream.fromSeed(2), rule).outcome.measures.backwardMacs;
+      return batchGradients(net, x, y, seeds(2), rule).outcome.measures.backwardMacs;
     };
     expect(perSample('pbp', {})).toBe(8_040_000);
     expect(perSample('sbp', {})).toBe(9_513_000);
