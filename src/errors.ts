@@ -40,5 +40,28 @@ export class DivergenceError extends SelfpropError {
 export function zodProblem(error: { readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[] }, source: string, section = ''): ConfigError {
   const issue = error.issues[0];
   const where = [section, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.') || '(root)';
-  return new ConfigError(`${source}: invalid value at "${where}": ${issue?.message ?? 'invalid'}`);
+  return new ConfigError(oneLine(`${source}: invalid value at ${quoteText(where)}: ${issue?.message ?? 'invalid'}`, 400));
+}
+
+// One-line messages: a message never spans lines, and quoting a file's content cannot make it huge.
+
+/**
+ * A piece of a file quoted for a one-line message: JSON-escaped (no line break survives), cut to
+ * `max` characters so that a huge line does not become a huge message.
+ */
+export function quoteText(text: string, max = 80): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/** Any value as short JSON for a message (`undefined` when there is none). */
+export function quoteJson(value: unknown, max = 80): string {
+  const json = (JSON.stringify(value) ?? 'undefined').replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return json.length > max ? `${json.slice(0, max)}…` : json;
+}
+
+/** Another library's error message (a JSON parser's, a decompressor's) on one line of at most `max` characters. */
+export function oneLine(message: string, max = 200): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }

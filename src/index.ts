@@ -20,6 +20,7 @@ export {
   runSplit,
   runData,
   createModel,
+  identity,
   differingField,
   type EpochMetrics,
   type ProgressInfo,
@@ -44,7 +45,7 @@ export { KERNEL_SETTINGS, type KernelsSetting, type ModelFamily, type FamilyOpti
 export type { Model, BatchContext, BatchOutcome, ModelParameters, NamedArray, Split, SplitRows } from './models/model.js';
 export { SnnModel } from './models/snn/model.js';
 export { recordSpikeRaster } from './models/snn/raster.js';
-export type { PhaseObserver } from './models/snn/snn.js';
+export { PhaseTimer, type PhaseObserver } from './models/snn/snn.js';
 export { sbpBaseChange, sbpSumsOf, sbpSpread, isHiddenMatrix } from './plasticity/sbp.js';
 export type { SbpFactors, SbpSums, SbpTrace, RuleInput } from './plasticity/rule.js';
 export { SmlpModel } from './models/smlp/model.js';

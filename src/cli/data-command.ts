@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
+import { DataFormatError } from '../errors.js';
 import { DatasetIncompleteError } from '../node/fetch/errors.js';
 import { dvsGestureInstructions, verifyDvsGesture } from '../node/fetch/dvsgesture.js';
 import type { DownloadResult } from '../node/fetch/download.js';
@@ -273,6 +274,8 @@ Examples:
 Checksum status: "ok" and "MISMATCH" compare with the published checksum; "unknown" means none is
 published for that file; "not checked" means it was skipped (DvsGesture recordings without --verify).
 Counts come from file headers (IDX), lines (nettalk.data, label files) or the word list (nettalk.list).
+Exit code 1 (after the listing) when no dataset is found, one is incomplete, a checksum does not
+match or a file cannot be read; 0 when everything found is complete and checks out.
 
 Examples:
   selfprop data info ./data
@@ -288,6 +291,8 @@ Examples:
       }
       if (opts.json) print(JSON.stringify(info, null, 2));
       else printInfo(info);
+      const faults = infoFaults(info);
+      if (faults.length > 0) throw new DataFormatError(info.dir, faults.join('; '));
     });
 
   function printInfo(info: DataDirInfo): void {
@@ -323,6 +328,21 @@ Examples:
       print(`  other files: ${info.otherCount} (${info.other.slice(0, 5).join(', ')}${info.otherCount > 5 ? ', ...' : ''})`);
     }
   }
+}
+
+/** What makes `data info` exit non-zero: no dataset, an incomplete one, a checksum mismatch, an unreadable file. */
+export function infoFaults(info: DataDirInfo): string[] {
+  const faults: string[] = [];
+  if (info.datasets.length === 0) faults.push('no known dataset found');
+  for (const d of info.datasets) {
+    if (!d.complete) faults.push(`${d.dataset} is incomplete${d.missing.length ? ` (${d.missing.length} file(s) missing)` : ''}`);
+    if (d.problems.length > 0) faults.push(`${d.dataset} has ${d.problems.length} problem(s)`);
+  }
+  const mismatches = info.files.filter((f) => f.checksum === 'mismatch');
+  if (mismatches.length > 0) faults.push(`checksum mismatch in ${mismatches.length} file(s): ${mismatches.slice(0, 3).map((f) => f.path).join(', ')}${mismatches.length > 3 ? ', ...' : ''}`);
+  const unreadable = info.files.filter((f) => f.problem);
+  if (unreadable.length > 0) faults.push(`${unreadable.length} file(s) with problems: ${unreadable.slice(0, 3).map((f) => f.path).join(', ')}${unreadable.length > 3 ? ', ...' : ''}`);
+  return faults;
 }
 
 function checksumText(f: FileInfo): string {

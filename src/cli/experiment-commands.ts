@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SelfpropError } from '../errors.js';
 import { finishedOutcome, finishedWithConfig, type Cell, type CellOutcome } from '../experiments/cell.js';
 import { curveCells, PAPER_CURVE_FRACTIONS } from '../experiments/curve.js';
 import { gridCells, PAPER_GRID_ITERATIONS } from '../experiments/grid.js';
@@ -87,8 +87,9 @@ export async function runSweepCommand(
   const done = mine.filter((c) => finishedWithConfig(root, c)).length;
   console.log(`selfprop ${name}: ${cells.length} cells${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} cells` : ''}, ${done} already finished; output ${root}`);
   const progress = new SweepProgress(mine.length, done);
+  let ran: Map<string, CellOutcome>;
   try {
-    await runSweep(name, cells, root, { parallel: flags.parallel, shard, events: progress });
+    ran = await runSweep(name, cells, root, { parallel: flags.parallel, shard, events: progress });
   } finally {
     progress.stop();
   }
@@ -98,6 +99,11 @@ export async function runSweepCommand(
   }));
   const written = await report(root, cells, outcomes);
   console.log(`report: ${written.markdownPath} (${outcomes.size}/${cells.length} cells finished); ${written.figures.length} figures in ${join(root, 'figures')}`);
+  // A cell that diverged has finished (its outcome is a result); one that could not run has not.
+  const broken = [...ran.values()].filter((o) => o.status === 'failed' && !outcomes.has(o.id));
+  if (broken.length > 0) {
+    throw new SelfpropError(`${broken.length} of ${mine.length} cells could not run; the first, ${broken[0].id}: ${broken[0].error}`);
+  }
 }
 
 export function registerExperimentCommands(program: Command): void {

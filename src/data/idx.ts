@@ -54,7 +54,10 @@ export interface IdxHeader {
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
-const fmt = (n: number): string => n.toLocaleString('en-US');
+const fmt = (n: number): string => (n > Number.MAX_SAFE_INTEGER ? n.toPrecision(4) : n.toLocaleString('en-US'));
+/** Dimensions for a message: `60000×28×28`, or the first and last few of a long list. */
+const shapeText = (dims: readonly number[]): string =>
+  dims.length <= 8 ? dims.join('×') : `${dims.slice(0, 3).join('×')}×…×${dims.slice(-2).join('×')} (${dims.length} dimensions)`;
 
 /**
  * Reads the header at the start of `bytes` (at least 4 + 4·d of them; the data need not follow):
@@ -80,7 +83,9 @@ export function readIdxHeader(bytes: Uint8Array, file: string): IdxHeader {
   }
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i));
-  return { magic, typeCode, dims, headerBytes, dataBytes: dims.reduce((a, b) => a * b, 1) * type.bytes };
+  // A zero dimension makes the array empty whatever the others claim (0 × ∞ would be NaN).
+  const elements = dims.includes(0) ? 0 : dims.reduce((a, b) => a * b, 1);
+  return { magic, typeCode, dims, headerBytes, dataBytes: elements * type.bytes };
 }
 
 /** Parses the (already decompressed) bytes of an IDX file; `file` is used in error messages. */
@@ -100,7 +105,7 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpect = {}
   const found = bytes.length - headerBytes;
   if (found !== dataBytes) {
     const what = found < dataBytes ? 'truncated data' : 'trailing bytes after data';
-    throw new DataFormatError(file, `${what}: dims ${dims.join('×')} imply ${fmt(dataBytes)} data bytes, found ${fmt(found)}`, `byte ${headerBytes}`);
+    throw new DataFormatError(file, `${what}: dims ${shapeText(dims)} imply ${fmt(dataBytes)} data bytes, found ${fmt(found)}`, `byte ${headerBytes}`);
   }
   return { file, magic, dtype: 'uint8', dims, data: bytes.subarray(headerBytes) };
 }
@@ -110,6 +115,6 @@ function checkDims(file: string, dims: number[], want: readonly (number | null)[
   const ok = dims.length === want.length && want.every((w, i) => w === null || w === dims[i]);
   if (!ok) {
     const shape = want.map((w) => (w === null ? 'N' : String(w))).join('×');
-    throw new DataFormatError(file, `wrong dimensions: expected ${shape}, found ${dims.join('×') || '(none)'}`, 'bytes 4+');
+    throw new DataFormatError(file, `wrong dimensions: expected ${shape}, found ${shapeText(dims) || '(none)'}`, 'bytes 4+');
   }
 }

@@ -5,7 +5,7 @@
  * and the same errors serve Node and the browser.
  */
 import { Gunzip } from 'fflate';
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, oneLine } from '../errors.js';
 
 /** Random access to the bytes of one file. */
 export interface ByteSource {
@@ -84,27 +84,34 @@ export function isGzip(bytes: Uint8Array): boolean {
 /**
  * The bytes, gunzipped when they start with the gzip magic (never decided by the file name). The
  * output grows as the stream is inflated (a damaged trailer cannot make it allocate what it
- * claims) up to `maxBytes` (default 2 GiB), and its length and CRC-32 must agree with the
- * trailer's (fflate inflates but does not check the CRC, so it is checked here).
+ * claims) up to `maxBytes` (default 2 GiB). Every member (gzip allows several back to back, as
+ * zlib reads them) must have a whole header, and its output's length and CRC-32 must agree with
+ * its trailer (fflate inflates but checks neither, so they are checked here).
  */
 export function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = 2 ** 31): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  checkGzipHeader(bytes, 0, file);
   const chunks: Uint8Array[] = [];
   let total = 0;
+  // Where each member starts, in the input and in the output. An empty member is pushed after
+  // the bytes: fflate must find it right at their end, which proves that every byte was read as
+  // part of a member (fflate silently drops a header that runs past the end, and what follows it).
+  const members = [{ start: 0, out: 0 }];
   try {
     const inflate = new Gunzip((chunk) => {
       total += chunk.length;
       if (total > maxBytes) throw new Error(`more than ${maxBytes} bytes uncompressed`);
       chunks.push(chunk);
     });
-    inflate.push(bytes, true);
+    inflate.onmember = (offset) => members.push({ start: offset, out: total });
+    inflate.push(bytes, false);
+    inflate.push(EMPTY_GZIP_MEMBER, true);
   } catch (err) {
-    throw new DataFormatError(file, `corrupted gzip stream (${(err as Error).message})`);
+    throw new DataFormatError(file, `corrupted gzip stream (${oneLine((err as Error).message)})`);
   }
-  const n = bytes.length;
-  const u32 = (at: number) => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
-  if (u32(n - 4) !== total % 2 ** 32) {
-    throw new DataFormatError(file, `corrupted gzip stream (the trailer says ${u32(n - 4)} bytes, the stream holds ${total})`);
+  const sentinel = members.pop();
+  if (sentinel === undefined || sentinel.start !== bytes.length || sentinel.out !== total || members.length === 0) {
+    throw new DataFormatError(file, 'corrupted gzip stream (the bytes after a member are neither its 8-byte trailer and the end of the file nor another whole gzip member)');
   }
   let out: Uint8Array;
   if (chunks.length === 1) out = chunks[0];
@@ -116,8 +123,50 @@ export function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = 2 ** 31)
       offset += c.length;
     }
   }
-  if (crc32(out) !== u32(n - 8)) throw new DataFormatError(file, 'corrupted gzip stream (CRC-32 mismatch)');
+  const u32 = (at: number) => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  members.forEach((m, i) => {
+    const end = i + 1 < members.length ? members[i + 1].start : bytes.length;
+    const outEnd = i + 1 < members.length ? members[i + 1].out : total;
+    const which = members.length > 1 ? `member ${i + 1} of ${members.length}: ` : '';
+    if (i > 0) checkGzipHeader(bytes.subarray(m.start, end), m.start, file);
+    // The trailer's position goes in the text: "FILE: corrupted gzip stream (…)" is what callers match.
+    if (u32(end - 4) !== (outEnd - m.out) % 2 ** 32) {
+      throw new DataFormatError(file, `corrupted gzip stream (${which}the trailer at byte ${end - 8} says ${u32(end - 4)} bytes, the stream holds ${outEnd - m.out})`);
+    }
+    if (crc32(out.subarray(m.out, outEnd)) !== u32(end - 8)) throw new DataFormatError(file, `corrupted gzip stream (${which}CRC-32 mismatch with the trailer at byte ${end - 8})`);
+  });
   return out;
+}
+
+/** The smallest gzip member: 10-byte header, 2 bytes of deflate data (one empty block), 8-byte trailer. */
+const GZIP_MIN_BYTES = 20;
+/** That member, holding nothing (what `gzip` makes of an empty file). */
+const EMPTY_GZIP_MEMBER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+/**
+ * Checks a member's header (RFC 1952 §2.3) against the bytes there (`member` = from its first byte
+ * to the end of the stream or of the member; `base` = its offset, for messages): fflate's streaming
+ * Gunzip reads a header that runs past the end as an empty stream, without an error.
+ */
+function checkGzipHeader(member: Uint8Array, base: number, file: string): void {
+  const n = member.length;
+  const at = (offset: number) => `byte ${base + offset}`;
+  if (n < GZIP_MIN_BYTES) throw new DataFormatError(file, `truncated gzip stream: ${n} bytes, a gzip stream has at least ${GZIP_MIN_BYTES}`, at(0));
+  if (member[2] !== 8) throw new DataFormatError(file, `gzip compression method ${member[2]}, only 8 (deflate) exists`, at(2));
+  const flags = member[3];
+  if (flags & 0xe0) throw new DataFormatError(file, `gzip header flags 0x${flags.toString(16)} set reserved bits`, at(3));
+  const end = n - 8; // the trailer
+  let pos = 10;
+  if (flags & 0x04) pos += 2 + (member[10] | (member[11] << 8)); // FEXTRA: length, then the field
+  if (pos > end) throw new DataFormatError(file, 'truncated gzip header: the extra field runs past the end of the stream', at(10));
+  for (const [flag, what] of [[0x08, 'file name'], [0x10, 'comment']] as const) {
+    if (!(flags & flag)) continue;
+    const zero = member.subarray(0, end).indexOf(0, pos);
+    if (zero < 0) throw new DataFormatError(file, `truncated gzip header: the ${what} has no terminating zero byte before the end of the stream`, at(pos));
+    pos = zero + 1;
+  }
+  if (flags & 0x02) pos += 2; // FHCRC
+  if (pos + 2 > end) throw new DataFormatError(file, 'truncated gzip stream: no deflate data between the header and the 8-byte trailer', at(Math.min(pos, n)));
 }
 
 const CRC_TABLE = (() => {

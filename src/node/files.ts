@@ -15,15 +15,34 @@ export const temporaryName = (path: string): string => `${path}.tmp-${process.pi
 /** Matches the temporary files of `writeFileAtomic` (any process). */
 export const TEMPORARY_FILE = /\.tmp-\d+$/;
 
+/**
+ * Fault injection, for the crash tests (test/node/crash.test.ts): SELFPROP_FAULT="<n>:<stage>"
+ * kills this process with SIGKILL — as `kill -9` would — at the n-th atomic write it makes (1-based,
+ * counted per thread) when the write reaches `stage`: "open" (the temporary file created, empty),
+ * "written" (its bytes written and synced, not yet renamed) or "renamed" (the new file in place).
+ */
+const FAULT = ((text: string | undefined) => {
+  const m = text ? /^(\d+):(open|written|renamed)$/.exec(text) : null;
+  return m ? { n: Number(m[1]), stage: m[2] } : undefined;
+})(process.env.SELFPROP_FAULT);
+let atomicWrites = 0;
+
+function faultPoint(stage: 'open' | 'written' | 'renamed'): void {
+  if (FAULT && FAULT.n === atomicWrites && FAULT.stage === stage) process.kill(process.pid, 'SIGKILL');
+}
+
 export function writeFileAtomic(path: string, contents: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = temporaryName(path);
+  atomicWrites++;
   const fd = openSync(temporary, 'w');
   try {
+    faultPoint('open');
     const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);
+    faultPoint('written');
   } catch (err) {
     closeSync(fd);
     rmSync(temporary, { force: true });
@@ -32,6 +51,7 @@ export function writeFileAtomic(path: string, contents: string | Uint8Array): vo
   closeSync(fd);
   renameSync(temporary, path);
   syncDirectory(dirname(path));
+  faultPoint('renamed');
 }
 
 /** fsync a directory, so that a rename in it survives a crash (best effort: not every file system allows it). */

@@ -143,6 +143,7 @@ export class RunDirectory {
     installExitHook();
     removeTemporaryFiles(this.dir);
     removeTemporaryFiles(this.path('weights'));
+    removeTemporaryFiles(this.path('figures'));
     return { replaced };
   }
 

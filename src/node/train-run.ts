@@ -50,7 +50,7 @@ export function prepareRun(config: RunConfig, options: Pick<RunOptions, 'out' | 
         const theirs = canonicalJson((own as unknown as Record<string, unknown>)[field]);
         throw new ConfigError(`--resume: "${field}" ${given} contradicts the run's ${theirs} (${source}); a resumed run keeps its own config (only epochs may change)`);
       }
-    } else if (dir.hasRun()) {
+    } else if (dir.hasRun() && !options.overwrite) {
       const done = readMetricsFile(dir.path('metrics.jsonl')).length;
       throw new ConfigError(`${options.out} holds a run (${done} epoch${done === 1 ? '' : 's'} logged); --resume continues it, --overwrite replaces it`);
     }

@@ -5,6 +5,7 @@
  * classified by the argmax of its frames' summed outputs. The reference's flattening with its row
  * index error (§1.6) is not reproduced. Primary score: per-segment accuracy; also per-frame.
  */
+import { DataFormatError } from '../errors.js';
 import { GESTURE_CLASS_COUNT } from '../data/dvsgesture/labels.js';
 import { framesAsRows, loadDvsGesture } from '../data/dvsgesture/load.js';
 import type { Dataset } from '../data/dataset.js';
@@ -25,7 +26,12 @@ export const dvsGestureTask: Task = {
   dataHint: 'DVS128 Gesture has no embedded default: pass --data DIR holding the DvsGesture recordings (see `selfprop data fetch dvsgesture`)',
   async load(source, limits) {
     // `selfprop data fetch dvsgesture --dir DIR` unpacks to DIR/DvsGesture; accept either folder.
-    const data = await loadDvsGesture((await source.folder('DvsGesture')) ?? source, { frames: GESTURE_FRAMES, onProgress: limits.onProgress });
+    const dir = (await source.folder('DvsGesture')) ?? source;
+    const data = await loadDvsGesture(dir, { frames: GESTURE_FRAMES, onProgress: limits.onProgress });
+    // The official split is by subject: a folder without a user of one side has no such set.
+    for (const [split, users] of [['train', '1–23'], ['test', '24–29']] as const) {
+      if (data[split].count === 0) throw new DataFormatError(dir.name, `no gesture segment of the ${split === 'train' ? 'training' : 'test'} users ${users} (userNN_<lighting>.aedat with their _labels.csv): the official split has no ${split === 'train' ? 'training' : 'test'} set here`);
+    }
     const rows = (d: Dataset, limit?: number): Dataset => {
       const segments = limit === undefined ? d.count : Math.min(d.count, Math.ceil(limit / GESTURE_FRAMES));
       const kept: Dataset = { ...d, count: segments, inputs: d.inputs.subarray(0, segments * d.inputSize), targets: d.targets.subarray(0, segments * d.targetSize), labels: d.labels?.subarray(0, segments) };

@@ -18,11 +18,21 @@ export function copyMatrix(m: Matrix): Matrix {
 
 /** True when every entry is finite. */
 export function allFinite(data: Float32Array): boolean {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v - v !== 0) return false; // NaN or ±Inf
+  // v · 0 is 0 for every finite v and NaN for NaN and ±Inf, so the sum stays 0 exactly while all
+  // are finite; four independent sums and no branch in the loop (it runs on every batch's weights).
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  const n = data.length - (data.length % 4);
+  for (let i = 0; i < n; i += 4) {
+    a += data[i] * 0;
+    b += data[i + 1] * 0;
+    c += data[i + 2] * 0;
+    d += data[i + 3] * 0;
   }
-  return true;
+  for (let i = n; i < data.length; i++) a += data[i] * 0;
+  return a + b + c + d === 0;
 }
 
 /** a − b as a new matrix (same shapes). */

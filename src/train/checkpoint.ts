@@ -9,11 +9,11 @@
  * Checkpoints of version 3 (selfprop 0.1: JSON with positional base64 arrays) are still read.
  */
 import { decodeBase64 } from '../encoding.js';
-import { DataFormatError } from '../errors.js';
+import { ConfigError, DataFormatError, oneLine, quoteJson, quoteText } from '../errors.js';
 import { NO_ROWS, SPLITS, type Model, type NamedArray, type SplitRows } from '../models/model.js';
 import { RandomStream } from '../tensor/index.js';
-import { createModel, type EpochMetrics, type ResumePoint } from './loop.js';
-import { resolveRunConfig, type RunConfig } from './run-config.js';
+import { batchRows, createModel, type EpochMetrics, type ResumePoint } from './loop.js';
+import { modelLayers, resolveRunConfig, type RunConfig } from './run-config.js';
 import { bytesOf, decodeSafetensors, decodeSafetensorsHeader, encodeSafetensors, type Tensor } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'selfprop-checkpoint';
@@ -61,7 +61,7 @@ export function readCheckpointSummary(head: Uint8Array, file: string, size: numb
   if (head[0] === 0x7b /* '{' */) throw new DataFormatError(file, 'a version-3 checkpoint (JSON): read it whole with decodeCheckpoint');
   const { metadata } = decodeSafetensorsHeader(head, file, size);
   checkFormat(metadata, file);
-  return { epoch: intField(metadata, 'epoch', file), history: jsonField(metadata, 'history', file) as EpochMetrics[], config: jsonField(metadata, 'config', file) };
+  return { epoch: intField(metadata, 'epoch', file), history: readHistory(file, jsonField(metadata, 'history', file)), config: jsonField(metadata, 'config', file) };
 }
 
 /**
@@ -72,31 +72,44 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string, expectedRows?:
   if (bytes[0] === 0x7b /* '{' */) return decodeVersion3(bytes, file, expectedRows);
   const { metadata, tensors } = decodeSafetensors(bytes, file);
   checkFormat(metadata, file);
-  const config = resolveRunConfig(jsonField(metadata, 'config', file), file, { stored: true });
+  const config = storedConfig(jsonField(metadata, 'config', file), file);
   const rows = readRows(file, jsonField(metadata, 'rows', file));
   checkRows(file, rows, expectedRows);
+  checkStateFits(file, config, rows, [...tensors.values()].reduce((sum, t) => sum + t.bytes.length, 0));
   const model = createModel(config, RandomStream.fromSeed(config.seed), rows);
   const wanted = model.stateArrays();
   for (const a of wanted) {
     const t = tensors.get(a.name);
     if (!t) throw new DataFormatError(file, `array "${a.name}" missing: not a checkpoint of this model (${config.model} [${model.layers.join(',')}])`);
     if (t.dtype !== dtypeOf(a) || t.shape.length !== a.shape.length || t.shape.some((d, i) => d !== a.shape[i])) {
-      throw new DataFormatError(file, `array "${a.name}" is ${t.dtype} [${t.shape.join(',')}], the model needs ${dtypeOf(a)} [${a.shape.join(',')}]`);
+      throw new DataFormatError(file, `array "${a.name}" is ${t.dtype} [${shortShape(t.shape)}], the model needs ${dtypeOf(a)} [${a.shape.join(',')}]`);
     }
     bytesOf(a.data).set(t.bytes);
   }
   const extra = [...tensors.keys()].filter((name) => !wanted.some((a) => a.name === name));
-  if (extra.length > 0) throw new DataFormatError(file, `array "${extra[0]}" is not part of this model (${config.model} [${model.layers.join(',')}])`);
+  if (extra.length > 0) throw new DataFormatError(file, `array ${quoteText(extra[0])} is not part of this model (${config.model} [${model.layers.join(',')}])`);
   const rngState = readRngState(file, jsonField(metadata, 'rngState', file));
-  const history = jsonField(metadata, 'history', file);
-  if (!Array.isArray(history)) throw new DataFormatError(file, 'metadata "history" is not a list of epochs');
-  return { epoch: intField(metadata, 'epoch', file), config, model, rngState, history: history as EpochMetrics[], rows };
+  const history = readHistory(file, jsonField(metadata, 'history', file));
+  return { epoch: intField(metadata, 'epoch', file), config, model, rngState, history, rows };
+}
+
+/**
+ * The run config a checkpoint stores, resolved. A damaged one is a ConfigError naming the file, on
+ * one line (the schema's messages quote keys as they are, line breaks included).
+ */
+function storedConfig(value: unknown, file: string): RunConfig {
+  try {
+    return resolveRunConfig(value, file, { stored: true });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(oneLine(err.message, 300));
+    throw err;
+  }
 }
 
 function checkFormat(metadata: Readonly<Record<string, string>>, file: string): void {
-  if (metadata.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format ${JSON.stringify(metadata.format ?? null)})`);
+  if (metadata.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format ${quoteJson(metadata.format ?? null)})`);
   if (metadata.version !== String(CHECKPOINT_VERSION)) {
-    throw new DataFormatError(file, `checkpoint version ${metadata.version}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
+    throw new DataFormatError(file, `checkpoint version ${quoteJson(metadata.version ?? null)}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
   }
 }
 
@@ -106,7 +119,7 @@ function jsonField(metadata: Readonly<Record<string, string>>, key: string, file
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new DataFormatError(file, `metadata "${key}" is not JSON (${(err as Error).message})`);
+    throw new DataFormatError(file, `metadata "${key}" is not JSON (${oneLine((err as Error).message)})`);
   }
 }
 
@@ -130,9 +143,66 @@ function checkRows(file: string, rows: SplitRows, expected?: SplitRows): void {
   }
 }
 
+/** xoroshiro128+'s state as RandomStream.state() gives it: four int32 words. */
+const RNG_STATE_WORDS = 4;
+
 function readRngState(file: string, value: unknown): number[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isSafeInteger(v))) throw new DataFormatError(file, 'random stream state missing');
+  if (!Array.isArray(value) || value.length === 0) throw new DataFormatError(file, 'random stream state missing');
+  if (value.length !== RNG_STATE_WORDS || !value.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) {
+    throw new DataFormatError(file, `random stream state ${quoteJson(value)} is not ${RNG_STATE_WORDS} 32-bit integers (xoroshiro128+)`);
+  }
   return value as number[];
+}
+
+/** The epochs' metrics: a list of objects, each with its epoch number. */
+function readHistory(file: string, value: unknown): EpochMetrics[] {
+  if (!Array.isArray(value)) throw new DataFormatError(file, 'metadata "history" is not a list of epochs');
+  const bad = value.findIndex((m) => m === null || typeof m !== 'object' || Array.isArray(m) || !Number.isSafeInteger((m as { epoch?: unknown }).epoch));
+  if (bad >= 0) throw new DataFormatError(file, `metadata "history" entry ${bad} is not an epoch's metrics (an object with an integer "epoch")`);
+  return value as EpochMetrics[];
+}
+
+const shortShape = (shape: readonly number[]) => (shape.length <= 8 ? shape.join(',') : `${shape.slice(0, 3).join(',')},…,${shape.slice(-2).join(',')}`);
+const fmt = (n: number) => (n > Number.MAX_SAFE_INTEGER ? n.toPrecision(4) : n.toLocaleString('en-US'));
+
+/**
+ * Bytes of arrays a checkpoint of this config and these rows surely holds: the parameters (weights
+ * W1 … and biases b2 …, float32) and, per family, one array of the state that grows with the run:
+ * the SNN's V per batch row (it keeps g and the particles too), one Adam moment of the spiking MLP
+ * (it keeps two), the energy ANN's per-example states of every split. A lower bound with a margin,
+ * checked against the bytes the file's arrays actually hold BEFORE the model is built, so that a
+ * damaged config or row count (layers of 10^9 neurons, 2^40 rows) is a DataFormatError instead of
+ * an attempt to allocate what the file does not hold; what the model then allocates is a small
+ * multiple of it.
+ */
+function minimumStateBytes(config: RunConfig, rows: SplitRows): number {
+  const layers = modelLayers(config);
+  let weights = 0;
+  let neurons = 0; // every layer but the input
+  for (let k = 0; k + 1 < layers.length; k++) {
+    weights += layers[k] * layers[k + 1];
+    neurons += layers[k + 1];
+  }
+  const parameters = weights + neurons;
+  switch (config.model) {
+    case 'snn':
+      // createModel sizes the per-batch state for the largest batch the run makes.
+      return 4 * (parameters + batchRows(config.batchSize, rows) * neurons);
+    case 'smlp':
+      return 4 * 2 * parameters;
+    case 'ann':
+      return 4 * (parameters + (rows.train + rows.validation + rows.test) * neurons);
+  }
+}
+
+function checkStateFits(file: string, config: RunConfig, rows: SplitRows, storedBytes: number): void {
+  const needed = minimumStateBytes(config, rows);
+  if (needed > storedBytes) {
+    throw new DataFormatError(
+      file,
+      `its config (${config.model} [${modelLayers(config).join(',')}], batch ${config.batchSize}) and ${describeRows(rows)} need at least ${fmt(needed)} bytes of arrays, the file holds ${fmt(storedBytes)}`,
+    );
+  }
 }
 
 const describeRows = (r: SplitRows) => `${r.train} training / ${r.validation} validation / ${r.test} test rows`;
@@ -143,13 +213,16 @@ function decodeVersion3(bytes: Uint8Array, file: string, expectedRows?: SplitRow
   try {
     body = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch (err) {
-    throw new DataFormatError(file, `not a readable checkpoint (${(err as Error).message})`);
+    throw new DataFormatError(file, `not a readable checkpoint (${oneLine((err as Error).message)})`);
   }
-  if (body === null || typeof body !== 'object' || body.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format "${String(body?.format)}")`);
-  if (body.version !== 3) throw new DataFormatError(file, `checkpoint version ${String(body.version)}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
-  const config = resolveRunConfig(body.config, file, { stored: true });
+  if (body === null || typeof body !== 'object' || body.format !== CHECKPOINT_FORMAT) throw new DataFormatError(file, `not a selfprop checkpoint (format ${quoteJson(body?.format ?? null)})`);
+  if (body.version !== 3) throw new DataFormatError(file, `checkpoint version ${quoteJson(body.version ?? null)}, this selfprop reads versions 3 and ${CHECKPOINT_VERSION}`);
+  const config = storedConfig(body.config, file);
   const rows = readRows(file, body.rows);
   checkRows(file, rows, expectedRows);
+  // Base64 holds at most 3 bytes per 4 characters.
+  const storedBytes = Array.isArray(body.arrays) ? body.arrays.reduce((sum: number, a: unknown) => sum + (typeof a === 'string' ? Math.ceil((a.length * 3) / 4) : 0), 0) : 0;
+  checkStateFits(file, config, rows, storedBytes);
   const model = createModel(config, RandomStream.fromSeed(config.seed), rows);
   const arrays = model.stateArrays();
   const stored = body.arrays;

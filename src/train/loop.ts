@@ -9,7 +9,7 @@
  * batches through it.
  */
 import { datasetRows, holdOutValidation, type Dataset, type TaskData } from '../data/dataset.js';
-import { ConfigError, DivergenceError } from '../errors.js';
+import { ConfigError, DataFormatError, DivergenceError } from '../errors.js';
 import { getFamily } from '../models/registry.js';
 import type { BatchOutcome, Model, ModelParameters, Split, SplitRows } from '../models/model.js';
 import { getTask } from '../tasks/registry.js';
@@ -52,8 +52,12 @@ export interface ProgressInfo {
   epoch: number;
   batch: number;
   batches: number;
+  /** Rows done in this pass so far (this batch included). */
   samples: number;
+  /** The task's primary score over the rows done so far. */
   runningScore: number;
+  /** This batch's measures (SNN: energy, cost, hidden activity; S-MLP: loss), means over its rows. */
+  measures: Readonly<Record<string, number>>;
 }
 
 export interface StartInfo {
@@ -101,6 +105,16 @@ export interface TrainingOptions {
   onEpochEnd?(end: EpochEnd): void | Promise<void>;
   /** The process's peak resident memory in MiB, where the host can tell. */
   memoryMiB?: () => number;
+  /**
+   * Stop after this many training batches over the run (a page's quick look, a smoke test). The
+   * epoch it stops in is evaluated as usual; its metrics' `trainSamples` are the rows trained.
+   */
+  maxBatches?: number;
+  /**
+   * Train on the TF.js backend the host has already selected (a page's WebGL or WebGPU, which the
+   * config's `backend` cannot name) instead of switching to the config's.
+   */
+  keepBackend?: boolean;
 }
 
 export interface TrainingResult {
@@ -113,7 +127,7 @@ export function runData(config: RunConfig, loaded: TaskData): TaskData {
   const data = holdOutValidation(loaded, validationRowsFor(config, loaded.train.count));
   const splits: [string, Dataset | undefined][] = [['training', data.train], ['validation', data.validation], [loaded.evalKind === 'test' ? 'test' : 'held-out', data.test]];
   for (const [name, d] of splits) {
-    if (d && d.count === 0) throw new ConfigError(`the ${name} set holds 0 rows (${d.description}): nothing to ${name === 'training' ? 'train on' : 'evaluate'}`);
+    if (d && d.count === 0) throw new DataFormatError(d.description, `the ${name} set holds 0 rows: nothing to ${name === 'training' ? 'train on' : 'evaluate'}`);
   }
   const layers = modelLayers(config);
   if (data.train.inputSize !== layers[0] || data.train.targetSize !== layers[layers.length - 1]) {
@@ -121,17 +135,24 @@ export function runData(config: RunConfig, loaded: TaskData): TaskData {
       `${config.model}.layers [${layers.join(',')}] do not fit the data: its rows have ${data.train.inputSize} inputs and ${data.train.targetSize} targets`,
     );
   }
-  if (config.batchSize > data.train.count) {
-    throw new ConfigError(`batchSize ${config.batchSize} is larger than the ${data.train.count} training rows`);
-  }
   return data;
 }
 
 export const rowsOf = (data: TaskData): SplitRows => ({ train: data.train.count, validation: data.validation?.count ?? 0, test: data.test.count });
 
-/** A fresh model for a run: initial values drawn from `rng` (always, so the stream continues the same way). */
+/**
+ * A fresh model for a run: initial values drawn from `rng` (always, so the stream continues the
+ * same way). Its per-batch state is sized for the largest batch the run makes: the batch size, or
+ * fewer when no split has that many rows (a batch larger than the data is the whole split).
+ */
 export function createModel(config: RunConfig, rng: RandomStream, rows: SplitRows, initial?: ModelParameters): Model {
-  return getFamily(config.model).create(familyConfig(config), { rng, batchSize: config.batchSize, rows, kernels: config.kernels, initial });
+  return getFamily(config.model).create(familyConfig(config), { rng, batchSize: batchRows(config.batchSize, rows), rows, kernels: config.kernels, initial });
+}
+
+/** The rows of a run's largest batch: the batch size, or the largest split when none is that large. */
+export function batchRows(batchSize: number, rows: SplitRows): number {
+  const largest = Math.max(rows.train, rows.validation, rows.test);
+  return largest > 0 ? Math.min(batchSize, largest) : batchSize;
 }
 
 /**
@@ -139,7 +160,7 @@ export function createModel(config: RunConfig, rng: RandomStream, rows: SplitRow
  * rows of `data.train` are evaluated every epoch beside the test rows, as `validationAccuracy`.
  */
 export async function train(config: RunConfig, loaded: TaskData, options: TrainingOptions = {}): Promise<TrainingResult> {
-  await useBackend(config.backend);
+  if (!options.keepBackend) await useBackend(config.backend);
   const data = runData(config, loaded);
   const rows = rowsOf(data);
   const hooks = options.hooks ?? {};
@@ -155,12 +176,14 @@ export async function train(config: RunConfig, loaded: TaskData, options: Traini
   const opsPerSample = model.paperOpsPerSample();
   hooks.onStart?.({ model, startEpoch, epochs: config.epochs, trainRows: rows.train, validationRows: rows.validation, testRows: rows.test, resumed: resume !== undefined });
 
-  const pass = (split: Split, epoch: number, dataset: Dataset, order: Int32Array) =>
-    runSplit(model, task, dataset, { split, epochIndex: epoch, order, rng, batchSize: config.batchSize, onBatch: hooks.onBatch });
+  const pass = (split: Split, epoch: number, dataset: Dataset, order: Int32Array, maxBatches?: number) =>
+    runSplit(model, task, dataset, { split, epochIndex: epoch, order, rng, batchSize: config.batchSize, maxBatches, onBatch: hooks.onBatch });
 
-  for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+  let batchesLeft = options.maxBatches ?? Infinity;
+  for (let epoch = startEpoch; epoch < config.epochs && batchesLeft > 0; epoch++) {
     const order = config.shuffle ? rng.permutation(data.train.count) : identity(data.train.count);
-    const trainTotals = await pass('train', epoch, data.train, order);
+    const trainTotals = await pass('train', epoch, data.train, order, batchesLeft);
+    batchesLeft -= trainTotals.batches;
     const validationTotals = data.validation && (await pass('validation', epoch, data.validation, identity(data.validation.count)));
     const testTotals = await pass('test', epoch, data.test, identity(data.test.count));
     const validationMetrics = validationTotals
@@ -182,10 +205,10 @@ export async function train(config: RunConfig, loaded: TaskData, options: Traini
       trainSeconds: trainTotals.seconds,
       testSeconds: testTotals.seconds,
       macs: trainTotals.macs + testTotals.macs + (validationTotals?.macs ?? 0),
-      trainMacsPerSample: trainTotals.macs / data.train.count,
+      trainMacsPerSample: trainTotals.macs / trainTotals.rows,
       paperOpsPerSample: opsPerSample,
       spikesPerSample: trainTotals.spikes,
-      trainSamples: data.train.count,
+      trainSamples: trainTotals.rows,
       testSamples: data.test.count,
       ...(options.memoryMiB ? { peakRssMiB: options.memoryMiB() } : {}),
       ...prefixed('train', trainTotals.extra),
@@ -210,8 +233,12 @@ export interface SplitTotals {
   readonly spikes: number[];
   /** The task's further scores. */
   readonly extra: Record<string, number>;
-  /** Every row's output, rows × targets, in dataset order. */
+  /** Every row's output, rows × targets, in batch order. */
   readonly outputs: Float32Array;
+  /** Rows and batches run (fewer than the dataset's under `maxBatches`). */
+  readonly rows: number;
+  readonly batches: number;
+  /** Wall seconds and multiply-accumulates of the batches, without what the onBatch hook spends. */
   readonly seconds: number;
   readonly macs: number;
 }
@@ -225,6 +252,7 @@ export interface SplitOptions {
   readonly batchSize: number;
   /** Stop after this many batches (the bench); default all. */
   readonly maxBatches?: number;
+  /** After every batch; a returned promise is awaited. Its time and products are not the batches'. */
   readonly onBatch?: (info: ProgressInfo) => void | Promise<void>;
 }
 
@@ -244,6 +272,8 @@ export async function runSplit(model: Model, task: Task, dataset: Dataset, o: Sp
   const spikes = model.layers.map(() => 0);
   const measures: Record<string, number> = {};
   let correctSoFar = 0;
+  let hookMs = 0;
+  let hookMacs = 0;
   const macsBefore = macCounter.total;
   const started = performance.now();
   for (let batch = 0; batch < batches; batch++) {
@@ -259,8 +289,15 @@ export async function runSplit(model: Model, task: Task, dataset: Dataset, o: Sp
     for (const [name, value] of Object.entries(outcome.measures)) measures[name] = (measures[name] ?? 0) + value * rows;
     outcome.spikes?.forEach((s, k) => (spikes[k] += s));
     correctSoFar += task.score(outcome.output.data, dataset, indices).primary * rows;
-    const waited = o.onBatch?.({ phase: o.split, epoch: o.epochIndex + 1, batch: batch + 1, batches, samples: start + rows, runningScore: correctSoFar / (start + rows) });
-    if (waited) await waited;
+    if (o.onBatch) {
+      const hookStart = performance.now();
+      const hookMacsStart = macCounter.total;
+      const info = { phase: o.split, epoch: o.epochIndex + 1, batch: batch + 1, batches, samples: start + rows, runningScore: correctSoFar / (start + rows), measures: outcome.measures };
+      const waited = o.onBatch(info);
+      if (waited) await waited;
+      hookMs += performance.now() - hookStart;
+      hookMacs += macCounter.total - hookMacsStart;
+    }
   }
   const scored = used === dataset.count ? dataset : datasetRows(dataset, 0, used, dataset.description);
   const scores = task.score(outputs, scored, o.order.subarray(0, used));
@@ -270,8 +307,10 @@ export async function runSplit(model: Model, task: Task, dataset: Dataset, o: Sp
     spikes: spikes.map((s) => s / used),
     extra: scores.extra,
     outputs,
-    seconds: (performance.now() - started) / 1000,
-    macs: macCounter.total - macsBefore,
+    rows: used,
+    batches,
+    seconds: (performance.now() - started - hookMs) / 1000,
+    macs: macCounter.total - macsBefore - hookMacs,
   };
 }
 

@@ -5,7 +5,7 @@
  * little-endian data).
  */
 import { latin1 } from '../data/source.js';
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, quoteText } from '../errors.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -45,15 +45,17 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new DataFormatError(file, `unreadable .npy header: ${header.trim()}`);
+  if (!descr || !fortran || shapeText === undefined) throw new DataFormatError(file, `unreadable .npy header: ${quoteText(header.trim())}`, `byte ${headerStart}`);
   if (fortran === 'True') throw new DataFormatError(file, 'Fortran-order arrays are not supported; save with C order');
   const shape = shapeText.split(',').map((t) => t.trim()).filter((t) => t.length > 0).map(Number);
-  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new DataFormatError(file, `unreadable .npy shape (${shapeText})`);
-  const count = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new DataFormatError(file, `unreadable .npy shape ${quoteText(`(${shapeText})`)}`, `byte ${headerStart}`);
+  // A zero dimension makes the array empty whatever the others say (0 × ∞ would be NaN).
+  const count = shape.includes(0) ? 0 : shape.reduce((a, b) => a * b, 1);
   const width = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
-  if (width === 0) throw new DataFormatError(file, `dtype ${descr} not supported (expected <f4 or <f8)`);
+  if (width === 0) throw new DataFormatError(file, `dtype ${quoteText(descr)} not supported (expected <f4 or <f8)`, `byte ${headerStart}`);
   if (bytes.length - dataStart !== count * width) {
-    throw new DataFormatError(file, `shape (${shape.join(',')}) needs ${count * width} data bytes, found ${bytes.length - dataStart}`);
+    const shown = shape.length <= 8 ? shape.join(',') : `${shape.slice(0, 3).join(',')},…,${shape.slice(-2).join(',')}`;
+    throw new DataFormatError(file, `shape (${shown}) needs ${count * width} data bytes, found ${bytes.length - dataStart}`);
   }
   const raw = new Uint8Array(bytes.subarray(dataStart)); // a copy: the input's buffer may be shared (and unaligned)
   const data = width === 4 ? new Float32Array(raw.buffer, 0, count) : Float32Array.from(new Float64Array(raw.buffer, 0, count));

@@ -9,7 +9,7 @@
  * The reader trusts nothing: the header length, every offset and every shape is checked against
  * the bytes actually there before anything is allocated.
  */
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, oneLine, quoteJson, quoteText } from '../errors.js';
 
 export type SafetensorsDtype = 'F32' | 'U8';
 
@@ -73,7 +73,7 @@ export function decodeSafetensorsHeader(bytes: Uint8Array, file: string, size = 
   try {
     header = JSON.parse(textDecoder.decode(bytes.subarray(8, 8 + headerBytes)));
   } catch (err) {
-    throw new DataFormatError(file, `the header is not JSON (${(err as Error).message})`, 'byte 8');
+    throw new DataFormatError(file, `the header is not JSON (${oneLine((err as Error).message)})`, 'byte 8');
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new DataFormatError(file, 'the header is not a JSON object', 'byte 8');
   const dataStart = 8 + headerBytes;
@@ -82,32 +82,35 @@ export function decodeSafetensorsHeader(bytes: Uint8Array, file: string, size = 
   const entries = new Map<string, Omit<Tensor, 'bytes'> & { begin: number; end: number }>();
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DataFormatError(file, '__metadata__ is not an object of strings');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DataFormatError(file, '__metadata__ is not an object of strings', 'byte 8');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new DataFormatError(file, `__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') throw new DataFormatError(file, `__metadata__ entry ${quoteText(k)} is not a string`, 'byte 8');
         metadata[k] = v;
       }
       continue;
     }
     const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    const what = `tensor ${quoteText(name)}`;
     const dtype = e?.dtype;
-    if (dtype !== 'F32' && dtype !== 'U8') throw new DataFormatError(file, `${name}: dtype ${JSON.stringify(dtype)} (this reader takes F32 and U8)`);
+    if (dtype !== 'F32' && dtype !== 'U8') throw new DataFormatError(file, `${what}: dtype ${quoteJson(dtype)} (this reader takes F32 and U8)`, 'byte 8');
     const shape = e?.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new DataFormatError(file, `${name}: shape is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new DataFormatError(file, `${what}: shape is not a list of non-negative integers`, 'byte 8');
     const offsets = e?.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      throw new DataFormatError(file, `${name}: data_offsets is not [begin, end]`);
+      throw new DataFormatError(file, `${what}: data_offsets is not [begin, end]`, 'byte 8');
     }
     const [begin, end] = offsets as number[];
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    // A zero dimension makes the tensor empty whatever the others say (0 × ∞ would be NaN).
+    const count = shape.includes(0) ? 0 : (shape as number[]).reduce((a, b) => a * b, 1);
     if (!Number.isSafeInteger(count) || end < begin || end > dataBytes || end - begin !== count * WIDTH[dtype]) {
-      throw new DataFormatError(file, `${name}: shape [${(shape as number[]).join(',')}] and data_offsets [${begin}, ${end}] do not fit the ${dataBytes} data bytes`);
+      const dims = shape.length <= 8 ? shape.join(',') : `${shape.slice(0, 3).join(',')},…,${shape.slice(-2).join(',')}`;
+      throw new DataFormatError(file, `${what}: shape [${dims}] and data_offsets [${begin}, ${end}] do not fit the ${dataBytes} data bytes`, 'byte 8');
     }
     entries.set(name, { name, dtype, shape: shape as number[], begin, end });
   }
   const spans = [...entries.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i].begin < spans[i - 1].end) throw new DataFormatError(file, `${spans[i].name} overlaps ${spans[i - 1].name}`);
+    if (spans[i].begin < spans[i - 1].end) throw new DataFormatError(file, `tensor ${quoteText(spans[i].name)} overlaps ${quoteText(spans[i - 1].name)}`, 'byte 8');
   }
   return { metadata, entries, dataStart };
 }

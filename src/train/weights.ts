@@ -6,7 +6,7 @@
  *  - NumPy files W1.npy … and b2.npy … (`numpy.load` reads them; npy.ts)
  * selfprop/node reads and writes them on disk; a page offers them as downloads.
  */
-import { ConfigError, DataFormatError } from '../errors.js';
+import { ConfigError, DataFormatError, oneLine } from '../errors.js';
 import type { ModelParameters } from '../models/model.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 
@@ -35,7 +35,7 @@ export function decodeWeightsJson(text: string, layers: readonly number[], sourc
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new DataFormatError(source, `not valid JSON (${(err as Error).message})`);
+    throw new DataFormatError(source, `not valid JSON (${oneLine((err as Error).message)})`);
   }
   const b = (body ?? {}) as { weights?: unknown; biases?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(b.weights)) throw new DataFormatError(source, 'no "weights" array');
@@ -46,7 +46,7 @@ export function decodeWeightsJson(text: string, layers: readonly number[], sourc
       throw new DataFormatError(source, `weights[${k}]: shape and data length disagree`);
     }
     if (!(w.data as unknown[]).every((v) => typeof v === 'number')) throw new DataFormatError(source, `weights[${k}]: data holds a value that is not a number`);
-    return { rows, cols, data: Float32Array.from(w.data as number[]) };
+    return { rows, cols, data: finite(Float32Array.from(w.data as number[]), source, `weights[${k}]`) };
   });
   const biasLists = Array.isArray(b.biases) ? (b.biases as unknown[]) : [];
   const biases = [
@@ -55,7 +55,7 @@ export function decodeWeightsJson(text: string, layers: readonly number[], sourc
       const list = biasLists[k];
       if (list === undefined) return new Float32Array(n);
       if (!Array.isArray(list) || !list.every((v) => typeof v === 'number')) throw new DataFormatError(source, `biases[${k}] is not a list of numbers`);
-      return Float32Array.from(list as number[]);
+      return finite(Float32Array.from(list as number[]), source, `biases[${k}]`);
     }),
   ];
   return checkParameters({ weights, biases }, layers, source);
@@ -71,16 +71,27 @@ export function decodeWeightsNpy(files: ReadonlyMap<string, Uint8Array>, layers:
     const bytes = files.get(name);
     if (!bytes) throw new DataFormatError(`${source}/${name}`, 'file not found');
     const { shape, data } = decodeNpy(bytes, `${source}/${name}`);
-    if (shape.length !== 2) throw new DataFormatError(`${source}/${name}`, `expected a 2-d array, found shape (${shape.join(',')})`);
-    return { rows: shape[0], cols: shape[1], data };
+    if (shape.length !== 2) throw new DataFormatError(`${source}/${name}`, `expected a 2-d array, found ${shape.length > 8 ? `${shape.length} dimensions` : `shape (${shape.join(',')})`}`);
+    return { rows: shape[0], cols: shape[1], data: finite(data, `${source}/${name}`, 'the array') };
   });
   const biases = layers.map((n, k) => {
     if (k === 0) return new Float32Array(0);
     const name = `b${k + 1}.npy`;
     const bytes = files.get(name);
-    return bytes ? decodeNpy(bytes, `${source}/${name}`).data : new Float32Array(n);
+    return bytes ? finite(decodeNpy(bytes, `${source}/${name}`).data, `${source}/${name}`, 'the array') : new Float32Array(n);
   });
   return checkParameters({ weights, biases }, layers, source);
+}
+
+/**
+ * The values, when every one is finite in float32; a DataFormatError naming the first that is not
+ * (NaN, ±Infinity, or a number beyond float32's range such as 1e39), which would make every
+ * activity NaN from the first batch on.
+ */
+function finite(values: Float32Array, file: string, what: string): Float32Array {
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new DataFormatError(file, `${what}: value ${bad} is ${values[bad]} in float32; weights must be finite`);
+  return values;
 }
 
 /** Throws a ConfigError naming the first matrix or bias whose size does not fit `layers`. */

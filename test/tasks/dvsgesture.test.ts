@@ -55,6 +55,17 @@ describe('dvsgesture task', () => {
     expect(s.extra.frameAccuracy).toBeCloseTo(0.85, 6);
   });
 
+  it('a folder without a test user (24–29) is refused, naming the folder', async () => {
+    const only = await tempDir();
+    try {
+      await only.write('user01_led.aedat', aedat3Bytes(polarityPackets(sweep(0, 1_000_000, true))));
+      await only.write('user01_led_labels.csv', labelsCsv([[2, 0, 1_000_000]]));
+      await expect(dvsGestureTask.load(directorySource(only.dir), {})).rejects.toThrow(/no gesture segment of the test users 24–29/);
+      await expect(dvsGestureTask.load(directorySource(only.dir), {})).rejects.toMatchObject({ name: 'DataFormatError', exitCode: 1 });
+    } finally {
+      await only.cleanup();
+    }
+  });
 });
 
 /** Four gestures told apart by their shape in every frame, with a little per-user jitter. */

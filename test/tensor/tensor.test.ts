@@ -117,6 +117,19 @@ describe('matrix helpers', () => {
   it('allFinite, copyMatrix, difference, scaleInPlace', () => {
     expect(allFinite(Float32Array.from([0, -1, 3e38]))).toBe(true);
     for (const bad of [NaN, Infinity, -Infinity]) expect(allFinite(Float32Array.from([1, bad]))).toBe(false);
+    // every position of the unrolled loop and of its tail, among extreme finite values and -0
+    expect(allFinite(new Float32Array(0))).toBe(true);
+    for (let n = 1; n <= 11; n++) {
+      const finite = Float32Array.from({ length: n }, (_, i) => [3.4e38, -3.4e38, -0, 1e-45][i % 4]);
+      expect(allFinite(finite)).toBe(true);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const data = finite.slice();
+          data[at] = bad;
+          expect(allFinite(data), `${n} values, ${bad} at ${at}`).toBe(false);
+        }
+      }
+    }
     const m = { rows: 1, cols: 3, data: Float32Array.from([1, 2, 3]) };
     const c = copyMatrix(m);
     c.data[0] = 9;

@@ -63,6 +63,29 @@ describe('training loop', () => {
     expect(epochs).toEqual([1, 2, 3]);
   });
 
+  it('maxBatches stops mid-epoch; onBatch carries the batch measures and its time is not the batches\'', async () => {
+    const seen: { phase: string; measures: Record<string, number> }[] = [];
+    const hooked = await train(config({ epochs: 3 }), data, {
+      maxBatches: 6,
+      hooks: {
+        onBatch: async (info) => {
+          seen.push({ phase: info.phase, measures: { ...info.measures } });
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        },
+      },
+    });
+    // 40 rows in batches of 10: 4 full batches in epoch 1, then 2 batches of epoch 2, then stop.
+    expect(hooked.history.map((m) => m.trainSamples)).toEqual([40, 20]);
+    expect(seen.filter((s) => s.phase === 'train')).toHaveLength(6);
+    expect(seen.filter((s) => s.phase === 'test')).toHaveLength(4);
+    for (const s of seen) expect(Object.keys(s.measures).sort()).toEqual(['cost', 'energy', 'hiddenActivity']);
+    // Epoch 1's hooks waited 4 × 100 ms; its batches (16-8-2, 1 ms of simulated time) take far less.
+    expect(hooked.history[0].trainSeconds).toBeLessThan(0.3);
+    // The batches are the same with or without the hook: bit-identical weights.
+    const plain = await train(config({ epochs: 3 }), data, { maxBatches: 6 });
+    plain.model.parameters.weights.forEach((w, k) => expect(Array.from(hooked.model.parameters.weights[k].data)).toEqual(Array.from(w.data)));
+  });
+
   it('refuses to resume with a different config', async () => {
     const out = tempDir();
     await trainRun(config({ epochs: 1 }), data, { out: out });

@@ -16,6 +16,13 @@
  *
  * Timestamps going backwards (e.g. a 32-bit wrap): 'strict' (default) throws at the record's
  * byte offset; 'tolerate' keeps file order and counts the steps.
+ *
+ * A file that ends in its header is refused (DataFormatError), both when the end of the file
+ * cuts a header line before its line end and when the last header line is complete but no record
+ * follows. jAER marks no end of the header, so a file cut between two header lines cannot be told
+ * apart from a recording of no records; we decided that a valid AEDAT 2.0 file holds at least one
+ * 8-byte record (a record that is not a DVS event, e.g. an external input event, counts), since
+ * silently reading a damaged download as an empty recording is the worse mistake.
  */
 import { DataFormatError } from '../../errors.js';
 import { bytesSource, type ByteSource } from '../source.js';
@@ -76,10 +83,22 @@ export async function openAedat2(source: ByteSource, options: Aedat2Options = {}
       throw new DataFormatError(file, `AEDAT version line ${JSON.stringify(AEDAT2_VERSION_LINE)} expected, found ${found}${hint}`, 'byte 0');
     }
     headerLines.push(first.text);
+    let last = first;
     while ((await reader.ensure(1)) === 1 && reader.peek(1)[0] === 0x23 /* '#' */) {
       const line = await readHeaderLine(reader, file);
       if (line === null) break;
       headerLines.push(line.text);
+      last = line;
+    }
+    if (!last.terminated) {
+      throw new DataFormatError(file, `header line ${quoteLine(last.text)} is cut short: the file ends before its line end`, `byte ${last.offset}`);
+    }
+    if (reader.remaining === 0) {
+      throw new DataFormatError(
+        file,
+        `the file ends after its ${headerLines.length}-line header, without a single ${AEDAT2_RECORD_BYTES}-byte record (truncated in the header?)`,
+        `byte ${reader.offset}`,
+      );
     }
   } catch (err) {
     await reader.close();

@@ -44,6 +44,8 @@ export const AEDAT3_PACKET_HEADER_BYTES = 28;
 /** eventType of polarity (DVS) events. */
 export const POLARITY_EVENT_TYPE = 1;
 export const POLARITY_EVENT_BYTES = 8;
+/** The largest eventTSOverflow whose timestamps (overflow · 2^31 + int32) stay exact in a float64: 2^22 − 1. */
+const MAX_TS_OVERFLOW = 2 ** 22 - 1;
 
 export interface Aedat3Options {
   /** Events per yielded chunk (default 65,536). */
@@ -89,7 +91,9 @@ export interface Aedat3Stream {
 
 /**
  * Opens an AEDAT 3.1 file and reads its header; the events come from `chunks()`.
- * Throws DataFormatError for a wrong version line or a missing `#!END-HEADER`.
+ * Throws DataFormatError for a wrong version line or a missing `#!END-HEADER` (or one the end of
+ * the file cuts before its line end). A complete header followed by no packet is an empty
+ * recording: `#!END-HEADER` marks the header's end, so such a file is not a truncated one.
  */
 export async function openAedat3(source: ByteSource, options: Aedat3Options = {}): Promise<Aedat3Stream> {
   const file = source.name;
@@ -144,7 +148,11 @@ async function readAedat3Header(reader: ByteReader, file: string): Promise<strin
       throw new DataFormatError(file, `header has no ${AEDAT3_END_HEADER} line: found ${found}`, `byte ${where}`);
     }
     lines.push(line.text);
-    if (line.text === AEDAT3_END_HEADER) return lines;
+    if (line.text === AEDAT3_END_HEADER) {
+      // A file that ends inside this last line (no line end) is cut in its header.
+      if (!line.terminated) throw new DataFormatError(file, `header line ${AEDAT3_END_HEADER} is cut short: the file ends before its line end`, `byte ${line.offset}`);
+      return lines;
+    }
   }
 }
 
@@ -212,6 +220,9 @@ async function* readPackets(
       }
       if (tsOverflow < 0) {
         throw new DataFormatError(file, `polarity packet has a negative eventTSOverflow ${tsOverflow}`, at);
+      }
+      if (tsOverflow > MAX_TS_OVERFLOW) {
+        throw new DataFormatError(file, `polarity packet has eventTSOverflow ${tsOverflow}, more than ${MAX_TS_OVERFLOW}: its timestamps (overflow · 2^31 µs) would pass 2^53 µs and not be exact`, at);
       }
       const overflowUs = tsOverflow * 2 ** 31;
       await reader.ensure(bodyBytes);

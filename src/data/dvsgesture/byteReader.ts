@@ -52,8 +52,12 @@ export class ByteReader {
   /** Makes `n` bytes available to `peek` (fewer only at the end); returns how many are. */
   async ensure(n: number): Promise<number> {
     if (this.available >= n) return n;
-    if (n > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(n, this.buf.length * 2));
+    // The buffer grows for what the source still holds, not for what is asked: asking for a
+    // block (or a length a damaged header claims) past the end of a small file allocates nothing.
+    const held = this.available + Math.max(0, this.size - this.sourcePos);
+    const want = Math.min(n, held);
+    if (want > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(want, Math.min(this.buf.length * 2, held)));
       bigger.set(this.buf.subarray(this.start, this.end));
       this.buf = bigger;
     } else {

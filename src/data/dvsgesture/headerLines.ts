@@ -11,11 +11,14 @@ export interface HeaderLine {
   readonly text: string;
   /** File offset of the line's first byte. */
   readonly offset: number;
+  /** False for a last line that the end of the file cut before its `\n`. */
+  readonly terminated: boolean;
 }
 
 /**
  * Reads the next line (up to and including `\n`). Returns null at end of file; a last line
- * without `\n` is returned as it is.
+ * without `\n` is returned as it is, with `terminated: false` (the readers refuse it: a header cut
+ * inside a line is a truncated file).
  */
 export async function readHeaderLine(reader: ByteReader, file: string): Promise<HeaderLine | null> {
   const offset = reader.offset;
@@ -27,14 +30,14 @@ export async function readHeaderLine(reader: ByteReader, file: string): Promise<
     if (nl >= 0) {
       const text = latin1(bytes.subarray(0, nl)).replace(/\r$/, '');
       reader.skip(nl + 1);
-      return { text, offset };
+      return { text, offset, terminated: true };
     }
     if (have < want) {
       // End of file inside the line.
       if (have === 0) return null;
       const text = latin1(bytes.subarray(0, have)).replace(/\r$/, '');
       reader.skip(have);
-      return { text, offset };
+      return { text, offset, terminated: false };
     }
     if (want >= MAX_HEADER_LINE_BYTES) {
       throw new DataFormatError(

@@ -4,7 +4,7 @@
  * recording's events with startTime_usec ≤ t < endTime_usec; class is 1..11
  * (gesture_mapping.csv, see GESTURE_CLASSES).
  */
-import { DataFormatError } from '../../errors.js';
+import { DataFormatError, quoteText } from '../../errors.js';
 import { latin1, readAll, type ByteSource } from '../source.js';
 import { selectTimeRange, type Events } from './events.js';
 
@@ -51,7 +51,7 @@ export function parseGestureLabels(text: string, file: string): GestureLabel[] {
   if (headerIndex < 0) throw new DataFormatError(file, `header ${JSON.stringify(LABELS_HEADER)} expected, found an empty file`, 'line 1');
   const header = lines[headerIndex].split(',').map((f) => f.trim()).join(',');
   if (header !== LABELS_HEADER) {
-    throw new DataFormatError(file, `header ${JSON.stringify(LABELS_HEADER)} expected, found ${JSON.stringify(lines[headerIndex])}`, `line ${headerIndex + 1}`);
+    throw new DataFormatError(file, `header ${JSON.stringify(LABELS_HEADER)} expected, found ${quoteText(lines[headerIndex])}`, `line ${headerIndex + 1}`);
   }
   const labels: GestureLabel[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
@@ -60,11 +60,11 @@ export function parseGestureLabels(text: string, file: string): GestureLabel[] {
     const line = i + 1;
     const fields = lines[i].split(',').map((f) => f.trim());
     if (fields.length !== 3 || !fields.every((f) => /^\d+$/.test(f))) {
-      throw new DataFormatError(file, `three non-negative integers "class,startTime_usec,endTime_usec" expected, found ${JSON.stringify(lines[i])}`, where(row, line));
+      throw new DataFormatError(file, `three non-negative integers "class,startTime_usec,endTime_usec" expected, found ${quoteText(lines[i])}`, where(row, line));
     }
     const [classId, startUs, endUs] = fields.map(Number);
     if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(endUs)) {
-      throw new DataFormatError(file, `time too large to hold exactly: ${JSON.stringify(lines[i])}`, where(row, line));
+      throw new DataFormatError(file, `time too large to hold exactly: ${quoteText(lines[i])}`, where(row, line));
     }
     if (classId < 1 || classId > GESTURE_CLASS_COUNT) {
       throw new DataFormatError(file, `class ${classId} outside 1..${GESTURE_CLASS_COUNT}`, where(row, line));

@@ -10,8 +10,12 @@ import { allocEvents, type Events, type SensorSize } from './events.js';
 export const NMNIST_SENSOR: SensorSize = [34, 34, 2];
 export const NMNIST_EVENT_BYTES = 5;
 
-/** Decodes the bytes of an N-MNIST `.bin` file; `file` names it in errors. */
+/**
+ * Decodes the bytes of an N-MNIST `.bin` file; `file` names it in errors. An empty file is a
+ * DataFormatError: every sample of the distribution holds events, and 0 bytes means a failed copy.
+ */
 export function decodeNmnist(bytes: Uint8Array, file: string): Events {
+  if (bytes.length === 0) throw new DataFormatError(file, `empty file: an N-MNIST sample holds ${NMNIST_EVENT_BYTES}-byte events`, 'byte 0');
   const whole = Math.floor(bytes.length / NMNIST_EVENT_BYTES);
   if (whole * NMNIST_EVENT_BYTES !== bytes.length) {
     throw new DataFormatError(

@@ -27,7 +27,7 @@
  * phoneme or stress strings whose length differs from the word's, unknown phoneme or stress
  * symbols, a flag other than 0/1/2, or a file without a single entry.
  */
-import { DataFormatError } from '../../errors.js';
+import { DataFormatError, quoteText } from '../../errors.js';
 import { isPhoneme, isStress } from './features.js';
 
 /** One dictionary entry (one pronunciation of one word). */
@@ -113,27 +113,27 @@ export function parseNettalkData(text: string, file = 'nettalk.data', options: P
       fail(
         word === ''
           ? 'empty word field'
-          : `word ${JSON.stringify(word)} has ${JSON.stringify(bad)}: only lower-case letters a-z are allowed`,
+          : `word ${quoteText(word)} has ${quoteText(bad ?? '')}: only lower-case letters a-z are allowed`,
       );
     }
     // The `gunpowder` quirk: stress string missing, the flag in the stress field, 4th field empty.
     if (flag === '' && /^[012]$/.test(stress) && word.length > 1) {
-      if (strict) fail(`stress field missing for ${JSON.stringify(word)} (strict mode)`);
+      if (strict) fail(`stress field missing for ${quoteText(word)} (strict mode)`);
       skipped.push({ line: lineNo, reason: 'stress field missing', text: raw });
       continue;
     }
     if (phonemes.length !== word.length) {
-      fail(`phoneme string ${JSON.stringify(phonemes)} has ${phonemes.length} symbols, word ${JSON.stringify(word)} has ${word.length} letters`);
+      fail(`phoneme string ${quoteText(phonemes)} has ${phonemes.length} symbols, word ${quoteText(word)} has ${word.length} letters`);
     }
     if (stress.length !== word.length) {
-      fail(`stress string ${JSON.stringify(stress)} has ${stress.length} symbols, word ${JSON.stringify(word)} has ${word.length} letters`);
+      fail(`stress string ${quoteText(stress)} has ${stress.length} symbols, word ${quoteText(word)} has ${word.length} letters`);
     }
     for (let k = 0; k < word.length; k++) {
-      if (!isPhoneme(phonemes[k])) fail(`unknown phoneme symbol ${JSON.stringify(phonemes[k])} at letter ${k + 1} of ${JSON.stringify(word)}`);
-      if (!isStress(stress[k])) fail(`unknown stress symbol ${JSON.stringify(stress[k])} at letter ${k + 1} of ${JSON.stringify(word)} (expected one of < > 0 1 2)`);
+      if (!isPhoneme(phonemes[k])) fail(`unknown phoneme symbol ${quoteText(phonemes[k])} at letter ${k + 1} of ${quoteText(word)}`);
+      if (!isStress(stress[k])) fail(`unknown stress symbol ${quoteText(stress[k])} at letter ${k + 1} of ${quoteText(word)} (expected one of < > 0 1 2)`);
     }
     if (flag !== '0' && flag !== '1' && flag !== '2') {
-      fail(`flag must be 0, 1 or 2, found ${JSON.stringify(flag)}`);
+      fail(`flag must be 0, 1 or 2, found ${quoteText(flag)}`);
     }
     entries.push({ word, phonemes, stress, flag: Number(flag) as 0 | 1 | 2, line: lineNo });
   }
@@ -170,22 +170,22 @@ export function parseNettalkList(text: string, file = 'nettalk.list'): NettalkLi
     let body = lines[i];
     if (i === start) body = body.slice(body.indexOf('(') + 1);
     if (closed) {
-      if (body.trim() !== '') throw new DataFormatError(file, `unexpected text after the closing ")": ${JSON.stringify(body.trim())}`, `line ${lineNo}`);
+      if (body.trim() !== '') throw new DataFormatError(file, `unexpected text after the closing ")": ${quoteText(body.trim())}`, `line ${lineNo}`);
       continue;
     }
     const close = body.indexOf(')');
     if (close >= 0) {
       const after = body.slice(close + 1).trim();
-      if (after !== '') throw new DataFormatError(file, `unexpected text after the closing ")": ${JSON.stringify(after)}`, `line ${lineNo}`);
+      if (after !== '') throw new DataFormatError(file, `unexpected text after the closing ")": ${quoteText(after)}`, `line ${lineNo}`);
       body = body.slice(0, close);
       closed = true;
     }
     for (const token of body.split(/\s+/)) {
       if (token === '') continue;
-      if (!/^[A-Za-z]+$/.test(token)) throw new DataFormatError(file, `list entry ${JSON.stringify(token)} is not a word of letters A-Z`, `line ${lineNo}`);
+      if (!/^[A-Za-z]+$/.test(token)) throw new DataFormatError(file, `list entry ${quoteText(token)} is not a word of letters A-Z`, `line ${lineNo}`);
       const word = token.toLowerCase();
       const seen = firstLine.get(word);
-      if (seen !== undefined) throw new DataFormatError(file, `word ${JSON.stringify(word)} repeated (first on line ${seen})`, `line ${lineNo}`);
+      if (seen !== undefined) throw new DataFormatError(file, `word ${quoteText(word)} repeated (first on line ${seen})`, `line ${lineNo}`);
       firstLine.set(word, lineNo);
       words.push({ word, line: lineNo });
     }

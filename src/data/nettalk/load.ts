@@ -9,7 +9,8 @@
  *   (the paper split by window). See `split.ts`.
  * - `mode: 'full'`: every usable entry of the corpus (20,007: the 20,008 minus the skipped
  *   `gunpowder` line), split by word so that no word is on both sides; `testFraction`
- *   (default 0.1) of the distinct words, chosen by `seed` (default 1), form the test set.
+ *   (default 0.1) of the distinct words, chosen by `seed` (default 1), form the test set. A corpus
+ *   with too few words to leave a word on each side is a DataFormatError.
  *
  * `evalKind` is 'test' in both modes: in paper mode the rows are the paper's own test set; in
  * full mode they are held-out words, never seen in training (tune on a part of `train`).
@@ -119,6 +120,12 @@ function paperSplit(corpus: NettalkCorpus, listText: NamedText): NettalkData {
 
 function fullSplit(corpus: NettalkCorpus, testFraction: number, seed: number): NettalkData {
   const split = splitByWord(corpus.entries, testFraction, seed);
+  if (split.trainWords === 0 || split.testWords === 0) {
+    throw new DataFormatError(
+      corpus.file,
+      `${fmt(split.trainWords + split.testWords)} distinct word(s) are too few to split by word with test fraction ${testFraction}: ${fmt(split.trainWords)} would train and ${fmt(split.testWords)} test`,
+    );
+  }
   const train = encodeEntries(split.train);
   const test = encodeEntries(split.test);
   const skips = corpus.skipped.length ? `, ${corpus.skipped.length} malformed line(s) skipped` : '';

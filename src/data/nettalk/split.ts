@@ -66,7 +66,7 @@ export function selectPaperEntries(list: readonly NettalkListWord[], corpus: Net
   for (const { word, line } of list) {
     const found = byWord.get(word);
     if (!found) throw new DataFormatError(listFile, `list word ${JSON.stringify(word)} is not in ${corpus.file}`, `line ${line}`);
-    const keep = PAPER_SINGLE_ENTRY[word];
+    const keep = Object.hasOwn(PAPER_SINGLE_ENTRY, word) ? PAPER_SINGLE_ENTRY[word] : undefined;
     if (keep === undefined) {
       out.push(...found);
     } else if (keep < found.length) {

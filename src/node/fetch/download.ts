@@ -253,12 +253,25 @@ async function receive(
   total: number | undefined,
   timedOut: () => boolean,
 ): Promise<void> {
+  // A server that announces or sends more than the published size is not sending this file: stop
+  // at the first byte past it (so a wrong mirror cannot fill the disk) and delete what came.
+  const known = ctx.req.size;
+  if (known !== undefined && total !== undefined && total > known) {
+    res.destroy();
+    throw new CandidateFailure(`${hostOf(url)} announced ${total} bytes, more than the published size of ${known} bytes, for ${url}`);
+  }
   await mkdir(dirname(ctx.part), { recursive: true });
   let received = start;
+  let tooLong = false;
   ctx.onProgress?.(ctx.label, received, total);
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
+      if (known !== undefined && received > known) {
+        tooLong = true;
+        callback(new Error('more bytes than the published size'));
+        return;
+      }
       ctx.onProgress?.(ctx.label, received, total);
       callback(null, chunk);
     },
@@ -268,6 +281,10 @@ async function receive(
     await pipeline(res, counter, createWriteStream(ctx.part, { flags }));
     if (!res.complete) failure = 'the connection closed before the end of the response';
   } catch (err) {
+    if (tooLong) {
+      await rm(ctx.part, { force: true });
+      throw new CandidateFailure(`${hostOf(url)} sent more than the published size of ${known} bytes for ${url}; the download was deleted`);
+    }
     if (isFileSystemError(err)) throw new SelfpropError(oneLine(`${ctx.part}: could not write: ${errorText(err)}`));
     failure = timedOut()
       ? `no data for ${ctx.idleTimeoutMs / 1000} s`

@@ -2,12 +2,10 @@
  * Errors of dataset downloading and verification. All are SelfpropErrors with one-line messages:
  * the CLI prints the message and exits with `exitCode`.
  */
-import { DataFormatError, SelfpropError } from '../../errors.js';
+import { DataFormatError, oneLine as oneShortLine, SelfpropError } from '../../errors.js';
 
-/** Collapse whitespace so that a message built from foreign text stays on one line. */
-export function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
+/** A message built from foreign text (servers, the OS) on one line, kept whole: it lists every attempt. */
+export const oneLine = (text: string): string => oneShortLine(text, Infinity);
 
 /**
  * No candidate URL delivered the file (host unreachable, DNS failure, HTTP error status).

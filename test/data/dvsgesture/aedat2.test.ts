@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../../src/errors.js';
 import { openAedat2File, readAedat2File } from '../../../src/node/datasets/index.js';
+import { readAedat2 } from '../../../src/data/dvsgesture/aedat2.js';
 import { eventCount, type Events } from '../../../src/data/dvsgesture/events.js';
 import { DEFAULT_AEDAT2_HEADER, aedat2Bytes, dvs128Address, sharedFile, tempDir } from './writers.js';
 
@@ -76,6 +77,30 @@ describe('AEDAT 2.0 reader (jAER DVS128)', () => {
       const whole = aedat2Bytes(records.slice(0, 4));
       const file = await tmp.write('trunc2.aedat', whole.subarray(0, whole.length - 5));
       await expectFormatError(readAedat2File(file), `${file} (byte ${headerBytes + 24}): truncated record: 8 bytes expected, 3 left in the file`);
+    });
+
+    it('a file that ends in its header: no record after complete header lines, or a header line cut short', async () => {
+      const header = aedat2Bytes([]);
+      expect(header.length).toBe(headerBytes);
+      const onlyHeader = await tmp.write('header-only.aedat', header);
+      await expectFormatError(readAedat2File(onlyHeader), `${onlyHeader} (byte ${headerBytes}): the file ends after its 4-line header, without a single 8-byte record (truncated in the header?)`);
+      const lastLine = headerBytes - DEFAULT_AEDAT2_HEADER[3].length - 2;
+      const cutLine = await tmp.write('cut-line.aedat', header.subarray(0, headerBytes - 5));
+      await expectFormatError(readAedat2File(cutLine), `${cutLine} (byte ${lastLine}): header line "# Timestamps tick is 1" is cut short: the file ends before its line end`);
+      const versionOnly = await tmp.write('version-only.aedat', '#!AER-DAT2.0');
+      await expectFormatError(readAedat2File(versionOnly), `${versionOnly} (byte 0): header line "#!AER-DAT2.0" is cut short`);
+      // Every cut inside the header, at any read block size (the bug: these read as 0 events).
+      for (let n = 0; n < headerBytes; n++) {
+        for (const blockBytes of [16, 1 << 20]) {
+          await expectFormatError(readAedat2({ name: 'cut.aedat', bytes: header.subarray(0, n) }, { blockBytes }), 'cut.aedat (byte ');
+        }
+      }
+    });
+
+    it('a recording whose only record is not a DVS event is valid: 0 events, 1 record', async () => {
+      const { events: read, stats } = await readAedat2({ name: 'ext.aedat', bytes: aedat2Bytes([{ address: 1 << 15, t: 7 }]) });
+      expect(eventCount(read)).toBe(0);
+      expect(stats).toMatchObject({ records: 1, events: 0, specialSkipped: 1 });
     });
 
     it('timestamps going backwards (strict) or counted (tolerate)', async () => {

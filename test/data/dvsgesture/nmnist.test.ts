@@ -27,6 +27,11 @@ describe('N-MNIST .bin reader', () => {
     expect(() => decodeNmnist(nmnistBytes([{ x: 34, y: 0, p: 0, t: 0 }]), 'b.bin')).toThrow('b.bin (byte 0): event at x 34, y 0 lies outside the 34×34 sensor');
   });
 
+  it('rejects an empty file (it used to give 0 events)', () => {
+    expect(() => decodeNmnist(new Uint8Array(0), 'empty.bin')).toThrow(DataFormatError);
+    expect(() => decodeNmnist(new Uint8Array(0), 'empty.bin')).toThrow('empty.bin (byte 0): empty file: an N-MNIST sample holds 5-byte events');
+  });
+
   const file = sharedFile('data', 'nmnist-sample', 'sample_nmnist.bin');
   it.skipIf(!file)('the real tonic sample: 4,325 events, t 654..311,175 µs, polarity 2,180 / 2,145', async () => {
     const e = await readNmnistFile(file as string);

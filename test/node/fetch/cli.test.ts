@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDataCommands } from '../../../src/cli/data-command.js';
 import { ChecksumMismatchError, DatasetIncompleteError, DownloadError } from '../../../src/node/fetch/errors.js';
 import { DVS_GESTURE_SOURCE, type DatasetSource } from '../../../src/node/fetch/sources.js';
-import { ConfigError, SelfpropError } from '../../../src/errors.js';
+import { ConfigError, DataFormatError, SelfpropError } from '../../../src/errors.js';
+import { sharedPath } from '../../helpers/shared-data.js';
 import { closedPort, fixtureBytes, idx, md5, sha256, startServer, tempDir, type FixtureServer } from './helpers.js';
 
 const T = { timeout: 15_000 };
@@ -31,6 +32,9 @@ const TEST_SOURCES: Record<string, DatasetSource> = {
   },
   'toy-gesture': { ...DVS_GESTURE_SOURCE, name: 'toy-gesture', recordings: [['user01_led', md5(REC)]] },
 };
+
+/** The real MNIST files, where this checkout has them. */
+const SHARED_MNIST = sharedPath('data', 'mnist', 'train-images-idx3-ubyte.gz') && sharedPath('data', 'mnist');
 
 let server: FixtureServer;
 let tmp: { path: string; remove(): Promise<void> };
@@ -172,7 +176,10 @@ describe('selfprop data (through commander)', () => {
     await writeFile(join(dir, 'mnist', 't10k-images-idx3-ubyte.gz'), gzipSync(idx([5, 28, 28])));
     await writeFile(join(dir, 'mnist', 't10k-labels-idx1-ubyte.gz'), gzipSync(idx([5])));
     const { out, error } = await run(['data', 'info', dir]);
-    expect(error).toBeUndefined();
+    // The listing comes first, then a one-line error (exit 1) naming what is wrong.
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect((error as DataFormatError).exitCode).toBe(1);
+    expect((error as Error).message).toMatch(/mnist is incomplete \(2 file\(s\) missing\).*checksum mismatch in 2 file\(s\): mnist\/t10k-images-idx3-ubyte\.gz/);
     expect(out).toContain('mnist in mnist/: INCOMPLETE, WITH PROBLEMS');
     expect(out).toContain('test (t10k): 5 images, 28×28 + 5 labels');
     expect(out).toContain('missing: train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz');
@@ -184,6 +191,17 @@ describe('selfprop data (through commander)', () => {
 
     const missing = await run(['data', 'info', join(tmp.path, 'does-not-exist')]);
     expect(missing.error).toBeInstanceOf(SelfpropError);
+
+    const empty = join(tmp.path, 'info-empty');
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, 'notes.txt'), 'nothing here');
+    expect(((await run(['data', 'info', empty])).error as Error).message).toContain('no known dataset found');
+  });
+
+  it.skipIf(!SHARED_MNIST)('info on the real, complete MNIST files exits 0', T, async () => {
+    const { out, error } = await run(['data', 'info', SHARED_MNIST as string]);
+    expect(error).toBeUndefined();
+    expect(out).toMatch(/mnist: complete/);
   });
 
   it('has help text for both commands', T, async () => {

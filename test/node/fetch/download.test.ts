@@ -136,6 +136,23 @@ describe('downloadFile', () => {
     expect((await stat(join(dir, 's.bin.part'))).size).toBe(1_000);
   });
 
+  it('stops a mirror that announces or sends more than the published size, deletes what came, tries the next', T, async () => {
+    server.routes.set('/big.bin', { body: Buffer.concat([BODY, BODY]) });
+    server.routes.set('/endless.bin', { body: BODY.subarray(0, 65_536), mode: 'endless' });
+    server.routes.set('/good.bin', { body: BODY });
+    const announced = await downloadFile(request('o.bin', { urls: [`${server.base}big.bin`] }), OPTS).catch((e: unknown) => e);
+    expect(announced).toBeInstanceOf(DownloadError);
+    expect((announced as Error).message).toMatch(/announced 400000 bytes, more than the published size of 200000 bytes/);
+    const endless = await downloadFile(request('o.bin', { urls: [`${server.base}endless.bin`] }), OPTS).catch((e: unknown) => e);
+    expect(endless).toBeInstanceOf(DownloadError);
+    expect((endless as Error).message).toMatch(/sent more than the published size of 200000 bytes .*; the download was deleted/);
+    expect(existsSync(join(dir, 'o.bin.part'))).toBe(false);
+    expect(existsSync(join(dir, 'o.bin'))).toBe(false);
+    const next = await downloadFile(request('o.bin', { urls: [`${server.base}endless.bin`, `${server.base}good.bin`] }), OPTS);
+    expect(next.status).toBe('downloaded');
+    expect(await readFile(join(dir, 'o.bin'))).toEqual(BODY);
+  });
+
   it('reports connection refused on one line and writes nothing', T, async () => {
     const port = await closedPort();
     const target = join(dir, 'not-created', 'x.bin');

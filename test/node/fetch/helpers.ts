@@ -20,6 +20,8 @@ export type RouteMode =
   | 'short-chunked'
   /** Announces the full Content-Length, sends `cutAt` bytes, then says nothing more. */
   | 'stall'
+  /** No Content-Length (chunked), repeats `body` for as long as the client reads. */
+  | 'endless'
   /** Answers `status` with no body. */
   | 'status'
   /** 302 to `location`. */
@@ -79,6 +81,16 @@ export async function startServer(): Promise<FixtureServer> {
         res.writeHead(200, { 'content-length': body.length });
         res.write(body.subarray(0, route.cutAt ?? body.length >> 1));
         return;
+      case 'endless': {
+        res.writeHead(200, { 'transfer-encoding': 'chunked' });
+        const more = (): void => {
+          while (!res.destroyed && res.write(body));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        res.on('close', () => res.removeAllListeners('drain'));
+        more();
+        return;
+      }
       case 'short-chunked':
         res.writeHead(200, { 'transfer-encoding': 'chunked' });
         res.end(body.subarray(0, route.cutAt ?? body.length >> 1));
