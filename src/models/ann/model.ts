@@ -1,7 +1,8 @@
 /**
- * The §2 energy ANN as a `Model`: a thin stateful wrapper over phases.ts that keeps the persistent
- * per-example states of every split (state.ts) and draws the sign of β per training batch from the
- * run's stream. Prediction = argmax s⁰_L (the output is s⁰_L). §4 cost: 2(mn + nk) per sample,
+ * The §2 energy ANN as a `Model`: a thin stateful wrapper over its loops (loops.ts: the phases.ts
+ * reference or the WebAssembly kernels, chosen once here from the run's `kernels`) that keeps the
+ * persistent per-example states of every split (state.ts) and draws the sign of β per training
+ * batch from the run's stream. Prediction = argmax s⁰_L (the output is s⁰_L). §4 cost: 2(mn + nk) per sample,
  * generalised to 2 Σ_k n_k n_{k+1}.
  */
 import type { Matrix, RandomStream } from '../../tensor/index.js';
@@ -9,7 +10,9 @@ import type { ModelBuild } from '../family.js';
 import { parameterArrays, SPLITS, type BatchContext, type BatchOutcome, type Model, type ModelParameters, type NamedArray } from '../model.js';
 import type { AnnConfig } from './config.js';
 import { initAnnNetwork, type AnnNetwork } from './network.js';
-import { evaluateBatch, trainBatch, type BatchResult } from './phases.js';
+import { annLoops, type AnnLoops } from './loops.js';
+import type { WasmAnnOptions } from './loops-wasm.js';
+import type { BatchResult } from './phases.js';
 import { gatherStates, initPersistentStates, scatterStates, type PersistentStates } from './state.js';
 
 /** The energy ANN's §4 operations per sample: 2(mn + nk), generalised to 2 Σ_k n_k n_{k+1}. */
@@ -22,10 +25,14 @@ export function annPaperOps(layers: readonly number[]): number {
 export class AnnModel implements Model {
   readonly network: AnnNetwork;
   readonly states: PersistentStates;
+  /** The reference or the WebAssembly kernels, chosen here once from `build.kernels` (loops.ts). */
+  readonly loops: AnnLoops;
 
-  readonly implementation = ['relaxations and update: TF.js products, JS loops'];
-
-  constructor(config: AnnConfig, build: Pick<ModelBuild, 'rng' | 'rows' | 'initial'>) {
+  /**
+   * `build.batchSize` sizes the kernels' buffers (and the memory check); `build.wasm` their
+   * options (the dense loops for the bench and tests).
+   */
+  constructor(config: AnnConfig, build: Pick<ModelBuild, 'rng' | 'rows' | 'kernels' | 'initial'> & { readonly batchSize?: number; readonly wasm?: WasmAnnOptions }) {
     const network = initAnnNetwork(config, build.rng);
     if (build.initial) {
       build.initial.weights.forEach((w, k) => network.weights[k].data.set(w.data));
@@ -33,6 +40,11 @@ export class AnnModel implements Model {
     }
     this.network = network;
     this.states = initPersistentStates(config.layers, build.rows);
+    this.loops = annLoops(config, build.kernels, build.batchSize ?? 1, build.wasm);
+  }
+
+  get implementation(): readonly string[] {
+    return this.loops.description;
   }
 
   get layers(): readonly number[] {
@@ -54,14 +66,14 @@ export class AnnModel implements Model {
   trainBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {
     const beta = this.drawBeta(context.rng);
     const initial = gatherStates(this.states, this.layers, context.split, context.rows);
-    const result = trainBatch(this.network, x, y, initial, beta);
+    const result = this.loops.trainBatch(this.network, x, y, initial, beta);
     scatterStates(this.states, context.split, context.rows, result.free.slice(1));
     return outcome(result);
   }
 
   evaluateBatch(x: Matrix, y: Matrix, context: BatchContext): BatchOutcome {
     const initial = gatherStates(this.states, this.layers, context.split, context.rows);
-    const result = evaluateBatch(this.network, x, y, initial);
+    const result = this.loops.evaluateBatch(this.network, x, y, initial);
     scatterStates(this.states, context.split, context.rows, result.free.slice(1));
     return outcome(result);
   }

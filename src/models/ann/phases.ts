@@ -14,6 +14,9 @@
  * batch. States always lie in [0, 1] (they start at 0 and every step clips), so ρ(s) = s for the
  * products; the fused loops still apply ρ and ρ' as written (`gradientEntry`). Every product goes
  * through the MAC-counted `matMul`.
+ *
+ * This file is the reference implementation of the model's loops (loops.ts, `kernels: "js"`);
+ * loops-wasm.ts runs the same batch on the WebAssembly kernels (src/kernels/ann.ts).
  */
 import { type Matrix, matMul, type Operand, upload, zeros, copyMatrix } from '../../tensor/index.js';
 import { costPerRow, energyPerRow, gradientEntry, layerGradientCoefficients, parameterGradientDifference, rhoMatrix } from './energy.js';

@@ -1,8 +1,9 @@
 /**
  * The §2 energy ANN as a model: persistent per-example state per split, β's sign from the run's
- * stream, the run config (defaults, task-dependent β₀, DvsGesture refused), determinism, resume
- * equivalence through the trainer (all three splits), no tensor leak, real learning on digits for
- * SBP off and on, and the CLI's flags and refusals.
+ * stream, the run config (defaults, task-dependent β₀, DvsGesture refused), the implementation
+ * chosen from `kernels`, determinism, resume equivalence through the trainer (all three splits)
+ * and no tensor leak on both implementations (the WebAssembly kernels and the TF.js + JS
+ * reference), real learning on digits for SBP off and on, and the CLI's flags and refusals.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,11 +14,13 @@ import { loadEmbeddedMnist } from '../../../src/node/datasets/index.js';
 import { trainRun } from '../../../src/node/train-run.js';
 import { annFamily } from '../../../src/models/ann/family.js';
 import { AnnModel } from '../../../src/models/ann/model.js';
-import { evaluateBatch, zeroStates } from '../../../src/models/ann/phases.js';
+import { annLoops, JS_ANN_LOOPS, wasmAnnUnsupported } from '../../../src/models/ann/loops.js';
+import { zeroStates } from '../../../src/models/ann/phases.js';
 import { NO_ROWS, type BatchContext, type SplitRows, type Split } from '../../../src/models/model.js';
 import { liveTensors, type Matrix, RandomStream, useBackend } from '../../../src/tensor/index.js';
 import { resolveRunConfig, type RunConfigInput, type RunConfigOf } from '../../../src/train/run-config.js';
 import { train } from '../../../src/train/loop.js';
+import { expectAllClose } from '../../helpers/matchers.js';
 import { tempDirs } from '../../helpers/temp-dirs.js';
 import { toyData } from '../../helpers/toy-data.js';
 
@@ -30,7 +33,7 @@ const data: TaskData = { train: toyData(48, 1), test: toyData(20, 2), evalKind: 
 
 const config = (extra: RunConfigInput = {}, ann: Record<string, unknown> = {}) =>
   resolveRunConfig({ task: 'mnist', model: 'ann', epochs: 2, batchSize: 4, seed: 3, ...extra, ann: { layers: [16, 8, 2], ...ann } }) as RunConfigOf<'ann'>;
-const model = (c: RunConfigOf<'ann'>, rng: RandomStream, rows: SplitRows = NO_ROWS) => new AnnModel(c.ann, { rng, rows });
+const model = (c: RunConfigOf<'ann'>, rng: RandomStream, rows: SplitRows = NO_ROWS) => new AnnModel(c.ann, { rng, rows, kernels: c.kernels, batchSize: c.batchSize });
 const annOf = (input: RunConfigInput) => (resolveRunConfig(input) as RunConfigOf<'ann'>).ann;
 
 const rowsOf = (...r: number[]) => Int32Array.from(r);
@@ -98,7 +101,7 @@ describe('persistent per-example state', () => {
     // a second pass over a row starts from its stored state, not from zeros
     const stored = m.states.arrays.test.map((s, k) => ({ rows: 1, cols: m.layers[k + 1], data: s.slice(2 * m.layers[k + 1], 3 * m.layers[k + 1]) }));
     const one = rowsOf(2);
-    const expected = evaluateBatch(m.network, slice(data.test, one).x, slice(data.test, one).y, stored);
+    const expected = m.loops.evaluateBatch(m.network, slice(data.test, one).x, slice(data.test, one).y, stored);
     const again = m.evaluateBatch(slice(data.test, one).x, slice(data.test, one).y, ctx('test', one));
     expect(Array.from(again.output.data)).toEqual(Array.from(expected.free[2].data));
     expect(stored[0].data.some((v) => v !== 0)).toBe(true);
@@ -108,7 +111,7 @@ describe('persistent per-example state', () => {
     const m = model(config(), RandomStream.fromSeed(2), { train: 2, validation: 0, test: 2 });
     const r = rowsOf(7);
     const { x, y } = slice(data.test, rowsOf(1));
-    const fromZeros = evaluateBatch(m.network, x, y, zeroStates(m.layers, 1));
+    const fromZeros = m.loops.evaluateBatch(m.network, x, y, zeroStates(m.layers, 1));
     const out = m.evaluateBatch(x, y, ctx('test', r));
     expect(Array.from(out.output.data)).toEqual(Array.from(fromZeros.free[2].data));
     expect(m.states.arrays.test.every((s) => s.every((v) => v === 0))).toBe(true);
@@ -127,23 +130,65 @@ describe('persistent per-example state', () => {
   });
 });
 
-describe('training through the trainer', () => {
+describe('the implementation is chosen from `kernels` when the model is built', () => {
+  it('"wasm" runs the kernels (sparse input path), "js" the reference; each says so', () => {
+    const wasm = model(config(), RandomStream.fromSeed(2));
+    expect(wasm.implementation.join('\n')).toMatch(/relaxations: WebAssembly SIMD.*3 layers/);
+    expect(wasm.implementation.join('\n')).toMatch(/nonzero inputs only \(sparse presynaptic path\)/);
+    const js = model(config({ kernels: 'js' }), RandomStream.fromSeed(2));
+    expect(js.implementation).toEqual(['relaxations, energy and update: TF.js products, JS loops (the reference)']);
+    expect(js.loops).toBe(JS_ANN_LOOPS);
+  });
+
+  it('a configuration the kernels cannot hold runs the reference, and the line says why', () => {
+    expect(wasmAnnUnsupported({ layers: [784, 500, 10] }, 20)).toBeUndefined();
+    expect(wasmAnnUnsupported({ layers: [40_000, 40_000, 10] }, 1)).toMatch(/GiB of kernel memory/);
+    const c = annOf({ model: 'ann', ann: { layers: [40_000, 40_000, 10] } });
+    const loops = annLoops(c, 'wasm', 1);
+    expect(loops.trainBatch).toBe(JS_ANN_LOOPS.trainBatch);
+    expect(loops.description[0]).toMatch(/the WebAssembly kernels do not run this configuration \(layers \[40000,40000,10\].*GiB/);
+  });
+
+  // (E_θ of 4 layers, literal or output-quadratic, is left out: its middle layers' coefficient
+  // 1 + θ makes each step overshoot and double the rounding errors, docs §2; loops.test.ts
+  // compares it batch by batch)
+  for (const [layers, ann, tol] of [
+    [[16, 8, 2], { sbp: false }, 1e-5],
+    [[16, 8, 2], { sbp: true }, 1e-5],
+    [[16, 8, 2], { sbp: true, sbpEnergy: 'output-quadratic' }, 1e-5],
+    [[16, 8, 6, 2], { sbp: false }, 1e-4],
+  ] as const) {
+    it(`both implementations train the same model to float32 rounding (2 epochs, ${layers.join('-')}, ${JSON.stringify(ann)})`, async () => {
+      const c = (kernels: 'wasm' | 'js') => config({ shuffle: true, kernels }, { layers, ...ann });
+      const [wasm, js] = [await train(c('wasm'), data), await train(c('js'), data)];
+      const a = wasm.model.stateArrays();
+      js.model.stateArrays().forEach((arr, k) => expectAllClose(a[k].data, arr.data, tol));
+    });
+  }
+});
+
+for (const kernels of ['wasm', 'js'] as const) {
+describe(`training through the trainer (kernels "${kernels}")`, () => {
+  const cfg = (extra: RunConfigInput = {}, ann: Record<string, unknown> = {}) => config({ kernels, ...extra }, ann);
   it('is deterministic: same seed, bit-identical weights and states; another seed differs', async () => {
-    const a = await train(config({ shuffle: true }), data);
-    const b = await train(config({ shuffle: true }), data);
+    const a = await train(cfg({ shuffle: true }), data);
+    const b = await train(cfg({ shuffle: true }), data);
     a.model.stateArrays().forEach((arr, k) => expect(bits(arr.data).equals(bits(b.model.stateArrays()[k].data))).toBe(true));
-    const c = await train(config({ shuffle: true, seed: 4 }), data);
+    const c = await train(cfg({ shuffle: true, seed: 4 }), data);
     expect(bits(c.model.parameters.weights[0].data).equals(bits(a.model.parameters.weights[0].data))).toBe(false);
   });
 
-  it('resume reaches bit-identical weights, biases and persistent states of all three splits', async () => {
+  for (const layers of [[16, 8, 2], [16, 8, 6, 2]]) {
+  it(`resume reaches bit-identical weights, biases and persistent states of all three splits (${layers.join('-')})`, async () => {
     const extra = { shuffle: true, validationRows: 8 };
-    const whole = await train(config({ ...extra, epochs: 3 }), data);
+    const whole = await train(cfg({ ...extra, epochs: 3 }, { layers }), data);
+    expect(whole.model.implementation[0]).toMatch(kernels === 'wasm' ? /WebAssembly/ : /the reference/);
     const out = tempDir();
-    await trainRun(config({ ...extra, epochs: 1 }), data, { out: out });
-    const resumed = await trainRun(config({ ...extra, epochs: 3 }), data, { out: out, resume: true });
+    await trainRun(cfg({ ...extra, epochs: 1 }, { layers }), data, { out: out });
+    const resumed = await trainRun(cfg({ ...extra, epochs: 3 }, { layers }), data, { out: out, resume: true });
     const arrays = whole.model.stateArrays();
-    expect(arrays.length).toBe(2 + 3 + 3 * 2);
+    const L = layers.length - 1;
+    expect(arrays.length).toBe(L + (L + 1) + 3 * L);
     resumed.model.stateArrays().forEach((arr, k) => expect(bits(arr.data).equals(bits(arrays[k].data))).toBe(true));
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3]);
@@ -155,14 +200,18 @@ describe('training through the trainer', () => {
     const model = resumed.model as AnnModel;
     for (const split of ['train', 'validation', 'test'] as const) expect(model.states.arrays[split][0].some((v) => v !== 0)).toBe(true);
   });
+  }
 
   it('leaks no tensors across batches', async () => {
-    await train(config({ epochs: 1 }), data);
+    await train(cfg({ epochs: 1 }), data);
     const after1 = liveTensors();
-    await train(config({ epochs: 2 }), data);
+    await train(cfg({ epochs: 2 }), data);
     expect(liveTensors()).toBe(after1);
   });
+});
+}
 
+describe('learning', () => {
   for (const ann of [{ sbp: false }, { sbp: true }, { sbp: true, sbpEnergy: 'output-quadratic' }]) {
     it(`learns digits (embedded MNIST subset, 784-64-10), ${JSON.stringify(ann)}`, async () => {
       const digits = loadEmbeddedMnist({ trainLimit: 1200, testLimit: 300 });
