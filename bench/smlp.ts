@@ -1,21 +1,25 @@
 /**
  * `npm run bench -- smlp`: training throughput of the §3 spiking MLP on MNIST (784-500-10, batch
  * 100, K = 20, Adam 1e-3), one thread, through the trainer's batch loop (`runSplit`), in one
- * process: p = 0, 0.9 and 1 on the WebAssembly kernels (`kernels: "wasm"`) and p = 0 on TF.js
- * automatic differentiation (`kernels: "js"`, the reference). Every run starts from the same initial
+ * process: p = 0, 0.9 and 1 on the WebAssembly kernels (`kernels: "wasm"`) — SBP as §3 specifies
+ * it (the layer input X of every step, the Hebbian term), with the reference code's last-step X,
+ * and with last-step X and no Hebbian term — and p = 0 on TF.js automatic differentiation
+ * (`kernels: "js"`, the reference). Every run starts from the same initial
  * weights and trains on the same images; after untimed warm-up batches (V8 tiers the kernels up),
  * the timed batches are extrapolated to a 60,000-image epoch (said so in the output).
  *
- * Printed per run (with --json, one JSON object per line): model, sbpFraction, path ("kernels" or
- * "autodiff"), secondsPerEpoch, cpuSecondsPerEpoch, samplesPerSecond, opsPerSample (forward and
+ * Printed per run (with --json, one JSON object per line): model, sbpFraction, variant ("pBP",
+ * "SBP as specified", "last-step X", "last-step X, no Hebbian"), path ("kernels" or "autodiff"), secondsPerEpoch, cpuSecondsPerEpoch, samplesPerSecond, opsPerSample (forward and
  * backward operations executed), backwardOpsPerSample, denseMacsPerSample (what dense products of
  * the same shapes cost, forward and backward), backwardDenseMacsPerSample, peakRssMiB.
  *
- *   node dist/bench/index.js smlp [--data DIR] [--images N] [--warmup B] [--autodiff-images N] [--anchor DIR] [--json]
+ *   npm run bench -- smlp [--data DIR] [--images N] [--warmup B] [--autodiff-images N] [--anchor DIR [--python EXE]] [--json]
  *
  * --anchor DIR: a directory holding the same §3 model in plain PyTorch (`snn_lif.py --style s3`,
  * one thread, 6,000 training images, one epoch, printing `RESULT … train_wall=…`); it is run right
  * after the p = 0 kernel run and the ratio of the two is printed (`anchor`, `speedupOverAnchor`).
+ * --python: the interpreter that has torch (default python3; Debian's python3-torch belongs to the
+ * system python3, and it wants an optimised BLAS such as libopenblas0-pthread to be fast).
  *
  * Data: --data DIR (the four IDX files); else ../shared/data/mnist beside the repository when it is
  * there (development); else the embedded default (MNIST training images 0–9999).
@@ -33,9 +37,19 @@ import { backwardMacCounter, macCounter, RandomStream, useBackend } from '../src
 import { createModel, identity, runSplit } from '../src/train/loop.js';
 import { resolveRunConfig } from '../src/train/run-config.js';
 
+/** How an SBP batch computes its hidden-layer update (§3). */
+const VARIANTS = {
+  pBP: {},
+  'SBP as specified': { sbpInput: 'per-step' },
+  'last-step X': { sbpInput: 'last-step' },
+  'last-step X, no Hebbian': { sbpInput: 'last-step', hebbianWeight: 0 },
+} as const;
+type Variant = keyof typeof VARIANTS;
+
 export interface SmlpBenchResult {
   readonly model: 'smlp';
   readonly sbpFraction: number;
+  readonly variant: Variant;
   readonly path: 'kernels' | 'autodiff';
   readonly measuredSamples: number;
   readonly extrapolated: string;
@@ -53,8 +67,8 @@ const EPOCH = 60_000;
 const BATCH = 100;
 
 /** One run: `warmup` untimed batches, then `images` timed ones, from the same initial weights. */
-async function run(data: TaskData, p: number, kernels: KernelsSetting, warmup: number, images: number): Promise<SmlpBenchResult> {
-  const config = resolveRunConfig({ model: 'smlp', kernels, smlp: { sbpFraction: p } });
+async function measure(data: TaskData, p: number, variant: Variant, kernels: KernelsSetting, warmup: number, images: number): Promise<SmlpBenchResult> {
+  const config = resolveRunConfig({ model: 'smlp', kernels, smlp: { sbpFraction: p, ...VARIANTS[variant] } });
   const rng = RandomStream.fromSeed(1);
   const model = createModel(config, rng, { train: data.train.count, validation: 0, test: data.test.count });
   const task = getTask('mnist');
@@ -76,6 +90,7 @@ async function run(data: TaskData, p: number, kernels: KernelsSetting, warmup: n
   return {
     model: 'smlp',
     sbpFraction: p,
+    variant,
     path: kernels === 'wasm' ? 'kernels' : 'autodiff',
     measuredSamples: samples,
     extrapolated: `seconds per epoch extrapolated from ${samples} images to ${EPOCH}`,
@@ -91,11 +106,9 @@ async function run(data: TaskData, p: number, kernels: KernelsSetting, warmup: n
 }
 
 /** The PyTorch anchor: one epoch of 6,000 images; its wall seconds scaled to 60,000. */
-function runAnchor(dir: string): { secondsPerEpoch: number; testAccuracy: number } {
+function runAnchor(dir: string, python: string): { secondsPerEpoch: number; testAccuracy: number } {
   const script = resolve(dir, 'snn_lif.py');
   if (!existsSync(script)) throw new Error(`--anchor ${dir}: no snn_lif.py there`);
-  // Debian's python3-torch lives with the system interpreter, which may not be the first python3 on PATH
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const out = execFileSync(python, [script, '--style', 's3'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   const result = /RESULT.*test_acc=([\d.]+).*train_wall=([\d.]+)/.exec(out);
   if (!result) throw new Error(`--anchor: snn_lif.py printed no RESULT line:\n${out}`);
@@ -112,6 +125,7 @@ export async function benchSmlp(argv: string[]): Promise<SmlpBenchResult[]> {
       'autodiff-images': { type: 'string', default: '1000' },
       warmup: { type: 'string', default: '10' },
       anchor: { type: 'string' },
+      python: { type: 'string', default: 'python3' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -128,24 +142,34 @@ export async function benchSmlp(argv: string[]): Promise<SmlpBenchResult[]> {
   const data = dir ? loadMnistDir(dir, { trainLimit: need, testLimit: 1 }) : loadEmbeddedMnist({ trainLimit: Math.min(need, 8000) });
   await useBackend('wasm');
   const results: SmlpBenchResult[] = [];
-  for (const [p, kernels, n] of [[0, 'wasm', images], [0.9, 'wasm', images], [1, 'wasm', images], [0, 'js', autodiffImages]] as const) {
-    const r = await run(data, p, kernels, kernels === 'js' ? 2 : warmup, n);
+  const runs: [number, Variant, KernelsSetting, number][] = [
+    [0, 'pBP', 'wasm', images],
+    ...[0.9, 1].flatMap((p) => (['SBP as specified', 'last-step X', 'last-step X, no Hebbian'] as const).map((v): [number, Variant, KernelsSetting, number] => [p, v, 'wasm', images])),
+    [0, 'pBP', 'js', autodiffImages],
+  ];
+  for (const [p, variant, kernels, n] of runs) {
+    const r = await measure(data, p, variant, kernels, kernels === 'js' ? 2 : warmup, n);
     results.push(r);
     if (values.json) console.log(JSON.stringify(r));
     else {
       console.log(
-        `smlp p = ${p} on ${r.path}: ${r.secondsPerEpoch.toFixed(1)} s/epoch (CPU ${r.cpuSecondsPerEpoch.toFixed(1)}) | ${r.samplesPerSecond.toFixed(0)} samples/s | ` +
+        `smlp p = ${p} (${variant}) on ${r.path}: ${r.secondsPerEpoch.toFixed(1)} s/epoch (CPU ${r.cpuSecondsPerEpoch.toFixed(1)}) | ${r.samplesPerSecond.toFixed(0)} samples/s | ` +
           `executed ${(r.opsPerSample / 1e6).toFixed(3)} M ops/sample (backward ${(r.backwardOpsPerSample / 1e6).toFixed(3)} M) | dense-equivalent ${(r.denseMacsPerSample / 1e6).toFixed(3)} M MACs/sample (backward ${(r.backwardDenseMacsPerSample / 1e6).toFixed(3)} M) | peak ${r.peakRssMiB.toFixed(0)} MiB`,
       );
     }
   }
-  if (!values.json) console.log(`data: ${data.train.description}; ${results[0].extrapolated} (autodiff: from ${results[3].measuredSamples})`);
+  if (!values.json) console.log(`data: ${data.train.description}; ${results[0].extrapolated} (autodiff: from ${results[results.length - 1].measuredSamples})`);
   if (values.anchor) {
-    const anchor = runAnchor(values.anchor);
-    const again = await run(data, 0, 'wasm', warmup, images); // right after the anchor, for a ratio under the same load
+    const anchor = runAnchor(values.anchor, values.python);
+    const again = await measure(data, 0, 'pBP', 'wasm', warmup, images); // right after the anchor, for a ratio under the same load
     const line = { anchor: 'PyTorch, snn_lif.py --style s3, one thread', anchorSecondsPerEpoch: anchor.secondsPerEpoch, anchorTestAccuracy: anchor.testAccuracy, selfpropSecondsPerEpoch: again.secondsPerEpoch, speedupOverAnchor: anchor.secondsPerEpoch / again.secondsPerEpoch };
     if (values.json) console.log(JSON.stringify(line));
     else console.log(`anchor (PyTorch §3 model, one thread): ${anchor.secondsPerEpoch.toFixed(1)} s/epoch (test ${(100 * anchor.testAccuracy).toFixed(1)} %); selfprop p = 0 on the kernels, run right after: ${again.secondsPerEpoch.toFixed(1)} s/epoch: ${line.speedupOverAnchor.toFixed(2)}× faster`);
   }
   return results;
+}
+
+/** The bench dispatcher's entry (bench/index.ts): benchSmlp prints its own lines. */
+export async function run(args: string[]): Promise<void> {
+  await benchSmlp(args);
 }

@@ -180,6 +180,17 @@ describe('kernel σ̃ and e^x − 1 (float32) against float64 tanh and expm1', (
     });
   }
 
+  it('σ̃ where |s| ≤ 1 (the polynomial: blends, relaxation states): within 1 ulp; mixed vectors 2 ulps; ±0, NaN, ±∞ kept', () => {
+    const inner = Float32Array.from([...grid(-1, 1, 1_000_001), ...logGrid(1e-38, 1, 100_000), ...logGrid(1e-38, 1, 100_000, -1)]);
+    expect(maxUlps(kernels().sigmaTilde(inner.slice()), (i) => Math.tanh(inner[i] / 2)).ulps).toBeLessThanOrEqual(1);
+    // vectors with a lane beyond 1 take the full formula; lengths not a multiple of 4 too
+    const mixed = Float32Array.from([...grid(-45, 45, 400_003)]);
+    expect(maxUlps(kernels().sigmaTilde(mixed.slice()), (i) => Math.tanh(mixed[i] / 2)).ulps).toBeLessThanOrEqual(2);
+    const special = kernels().sigmaTilde(Float32Array.from([0, -0, NaN, 0.5, Infinity, -Infinity, 0.25]));
+    expect(Object.is(special[0], 0) && Object.is(special[1], -0) && Number.isNaN(special[2])).toBe(true);
+    expect(Array.from(special.subarray(4, 6))).toEqual([1, -1]);
+  });
+
   it('σ̃ of special values: ±0, ±∞, NaN, the clamp and the odd symmetry', () => {
     const out = kernels().sigmaTilde(Float32Array.from([0, -0, Infinity, -Infinity, NaN, 40, -40, 1e30, -1e30, 1.25, -1.25]));
     expect(Object.is(out[0], 0) && Object.is(out[1], -0)).toBe(true);

@@ -1,8 +1,8 @@
-// AssemblyScript, not TypeScript: asc compiles this file (see asconfig.json); tsconfig.json excludes it.
+// AssemblyScript, not TypeScript: asc compiles this file (scripts/build-kernels.mjs); tsconfig.json excludes it.
 /**
  * WebAssembly SIMD kernels of the §1 network's hot loops (AssemblyScript). `npm run build`
- * compiles this file into dist/src/kernels/neurons.wasm; ../index.ts loads it and documents what
- * each kernel replaces. The JS loops (models/snn/feedforward.ts, relaxation.ts, learning.ts with
+ * compiles this file and embeds it (src/kernels/generated); ../neurons.ts loads it and documents
+ * what each kernel replaces. The JS loops (models/snn/feedforward.ts, relaxation.ts, learning.ts with
  * plasticity/sbp.ts) are the reference and the fallback. All pointers are byte offsets into this
  * module's memory, laid out by the JS side; nothing here allocates.
  *
@@ -17,10 +17,20 @@
  * LIF (f64x2 lanes), §1.2a. g, V and the blend are computed in float64 with the same operations
  * in the same order as the JS loops and rounded to float32 where they store, so for the same
  * currents V, g and the spike count are bit-identical to them; only the recorded σ̃ differs (the
- * JS loops take Math.exp of the float64 blend, this one σ̃ above of the float32-rounded blend).
+ * JS loops take Math.exp of the float64 blend, this one σ̃ of the float32-rounded blend: for
+ * |s| ≤ 1, as blends are, an odd polynomial within 1 ulp; else the formula above; sigmaTildeArray).
  *
- * Relaxation (f32x4), §1.2b–c: one hidden layer, float32 throughout, products included.
- * SBP (f64x2), §1.3: the elementwise passes of plasticity/sbp.ts in its float64 order, bit for bit.
+ * Fast LIF (f32x4 lanes, lif.precision "fast"): the same loop in float32 on four lanes, rearranged
+ * for fewer operations, with 1/g_leak (see lifFast, and src/kernels/neurons.ts for what it changes);
+ * its σ̃ is the exact loop's.
+ *
+ * Products (f32x4), §1: C = op(A)·B summed over the inner index in order, as TF.js's WASM matMul
+ * sums (bit-identical to it), from term lists that leave out the zero entries of A (the clamped
+ * input's zero pixels: x·W₁, the ΔW products) — for finite B the same bits as every term.
+ * Relaxation (f32x4), §1.2b–c: any network of 2 to 6 layers, float32 updates, those products.
+ * SBP (f64x2), §1.3: the elementwise passes of plasticity/sbp.ts in its float64 order, bit for bit,
+ * over the rows of D that a nonzero presynaptic value reaches (the others are exactly 0).
+ * STDP (f64), §1.3: ΔW from the products in plasticity/stdp.ts's float64 order, bit for bit.
  */
 
 // ---- σ̃ and e^x − 1 on four float32 lanes ----
@@ -67,17 +77,87 @@ const ROUND_MAGIC: f32 = 12582912.0; // 1.5·2^23: adding it rounds to an intege
   return v128.or(v128.andnot(q, sign), v128.and(s, sign)); // |q| with the sign of s
 }
 
-/** dst[i] = σ̃(src[i]), float32, i < count (dst may equal src). */
-export function sigmaTildeArray(src: usize, dst: usize, count: i32): void {
+// The constants of the σ̃ loops, as vectors in memory at K (written when the module starts; the
+// JS side lays its buffers out from 1024 on): loaded into locals before a loop, they become memory
+// operands where registers run out, instead of being rebuilt in every iteration.
+const K: usize = 64;
+// @ts-ignore: decorator
+@inline function putF(i: i32, x: f32): void {
+  v128.store(K + (<usize>i << 4), f32x4.splat(x));
+}
+// @ts-ignore: decorator
+@inline function putI(i: i32, x: i32): void {
+  v128.store(K + (<usize>i << 4), i32x4.splat(x));
+}
+if (memory.size() == 0) memory.grow(1); // the module declares no memory of its own
+putF(0, LOG2E); putF(1, ROUND_MAGIC); putF(2, LN2_HI); putF(3, LN2_LO);
+putF(4, 1.9875691500e-4); putF(5, 1.3981999507e-3); putF(6, 8.3334519073e-3); putF(7, 4.1665795894e-2); putF(8, 1.6666665459e-1); putF(9, 5.0000001201e-1);
+putI(10, 0x4b400000 - 127); putF(11, 1.0); putF(12, 40.0); putF(13, 2.0); putI(14, 0x80000000);
+putF(18, 0.5);
+// σ̃ for |s| ≤ 1 (sigmaTildeArray): tanh(x) = x + x³·P(x²), x = s/2, P of degree 4
+putF(30, -0.3333333432674408); putF(31, 0.13333246111869812); putF(32, -0.0539364293217659); putF(33, 0.021486621350049973); putF(34, -0.0069714817218482494);
+
+/** dst[i] = σ̃(src[i]), float32, i < count (dst may equal src): sigmaTilde4's operations, constants from K. */
+function sigmaTildeFull(src: usize, dst: usize, count: i32): void {
+  const log2e = v128.load(K), magic = v128.load(K, 16), hi = v128.load(K, 32), lo = v128.load(K, 48);
+  const p0 = v128.load(K, 64), p1 = v128.load(K, 80), p2 = v128.load(K, 96), p3 = v128.load(K, 112), p4 = v128.load(K, 128), p5 = v128.load(K, 144);
+  const bias = v128.load(K, 160), one = v128.load(K, 176), forty = v128.load(K, 192), two = v128.load(K, 208), sign = v128.load(K, 224);
   let i = 0;
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dst + o, sigmaTilde4(v128.load(src + o)));
+    const s = v128.load(src + o);
+    // e^−a − 1 (a = |s| clamped at 40) as expm14, then −sign(s)·m/(2 + m)
+    const x = f32x4.neg(f32x4.pmin(f32x4.abs(s), forty));
+    const t = f32x4.add(f32x4.mul(x, log2e), magic);
+    const n = f32x4.sub(t, magic);
+    let r = f32x4.sub(x, f32x4.mul(n, hi));
+    r = f32x4.sub(r, f32x4.mul(n, lo));
+    let p = f32x4.add(f32x4.mul(p0, r), p1);
+    p = f32x4.add(f32x4.mul(p, r), p2);
+    p = f32x4.add(f32x4.mul(p, r), p3);
+    p = f32x4.add(f32x4.mul(p, r), p4);
+    p = f32x4.add(f32x4.mul(p, r), p5);
+    const em = f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r);
+    const scale = i32x4.shl(i32x4.sub(t, bias), 23);
+    const m = f32x4.add(f32x4.mul(scale, em), f32x4.sub(scale, one));
+    const q = f32x4.div(m, f32x4.add(m, two));
+    v128.store(dst + o, v128.or(v128.andnot(q, sign), v128.and(s, sign)));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
     v128.store32_lane(dst + o, sigmaTilde4(v128.load32_zero(src + o)), 0);
   }
+}
+
+/**
+ * dst[i] = σ̃(src[i]), float32, i < count (dst may equal src). Where all four lanes have |s| ≤ 1
+ * (the blended voltages the LIF loop records, the relaxations' hidden states: nearly always),
+ * tanh(x) = x + x³·P(x²), x = s/2, P the degree-4 minimax fit of (tanh(x) − x)/x³ on [0, 1/2]: no
+ * exp, no division, within 1 float32 ulp of tanh(s/2) (measured, test/neurons/kernels.test.ts);
+ * any other vector, and the last count mod 4 values, take sigmaTildeFull (2 ulps). NaN → NaN,
+ * ±0 → ±0, ±∞ → ±1.
+ */
+export function sigmaTildeArray(src: usize, dst: usize, count: i32): void {
+  const one = v128.load(K, 176), half = v128.load(K, 288), sign = v128.load(K, 224);
+  const c0 = v128.load(K, 480), c1 = v128.load(K, 496), c2 = v128.load(K, 512), c3 = v128.load(K, 528), c4 = v128.load(K, 544);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    const s = v128.load(src + o);
+    if (v128.any_true(f32x4.gt(f32x4.abs(s), one))) {
+      sigmaTildeFull(src + o, dst + o, 4);
+      continue;
+    }
+    const x = f32x4.mul(s, half);
+    const x2 = f32x4.mul(x, x);
+    let p = f32x4.add(f32x4.mul(c4, x2), c3);
+    p = f32x4.add(f32x4.mul(p, x2), c2);
+    p = f32x4.add(f32x4.mul(p, x2), c1);
+    p = f32x4.add(f32x4.mul(p, x2), c0);
+    const y = f32x4.add(x, f32x4.mul(f32x4.mul(p, x2), x));
+    v128.store(dst + o, v128.or(y, v128.and(s, sign)));
+  }
+  if (i < count) sigmaTildeFull(src + (<usize>i << 2), dst + (<usize>i << 2), count - i);
 }
 
 /** dst[i] = e^(src[i]) − 1, float32, for src[i] in [−87, 0]: the tests of the exp inside σ̃. */
@@ -111,25 +191,47 @@ export function expm1Array(src: usize, dst: usize, count: i32): void {
 /**
  * out[c] = Σ_j x[j]·wT[c·nPad + j] for c < cols: one row of activity times the next layer's
  * weights, transposed and zero-padded to nPad (a multiple of 16) columns; x is zero beyond n too.
- * Four f32x4 partial sums per output, added pairwise, then across lanes. (Two outputs at a time,
- * sharing the loads of x, measured no faster: the multiplies and adds are the limit.)
+ * Four f32x4 partial sums per output, added pairwise, then across lanes. Two outputs at a time,
+ * sharing the loads of x: eight independent chains of adds instead of four (the add latency, not
+ * the multiplies, was the limit); each output's sums are the same, in the same order.
  */
+// @ts-ignore: decorator
+@inline function finishDot(a0: v128, a1: v128, a2: v128, a3: v128): f32 {
+  const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  return (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
 function rowTimesWeights(x: usize, wT: usize, cols: i32, nPad: i32, out: usize): void {
   const rowBytes = <usize>nPad << 2;
-  for (let c = 0; c < cols; c++) {
+  let c = 0;
+  for (; c + 1 < cols; c += 2) {
     const w = wT + <usize>c * rowBytes;
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
+    const u = w + rowBytes;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    for (let o: usize = 0; o < rowBytes; o += 64) {
+      const x0 = v128.load(x + o), x1 = v128.load(x + o, 16), x2 = v128.load(x + o, 32), x3 = v128.load(x + o, 48);
+      a0 = f32x4.add(a0, f32x4.mul(x0, v128.load(w + o)));
+      b0 = f32x4.add(b0, f32x4.mul(x0, v128.load(u + o)));
+      a1 = f32x4.add(a1, f32x4.mul(x1, v128.load(w + o, 16)));
+      b1 = f32x4.add(b1, f32x4.mul(x1, v128.load(u + o, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(x2, v128.load(w + o, 32)));
+      b2 = f32x4.add(b2, f32x4.mul(x2, v128.load(u + o, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(x3, v128.load(w + o, 48)));
+      b3 = f32x4.add(b3, f32x4.mul(x3, v128.load(u + o, 48)));
+    }
+    store<f32>(out + (<usize>c << 2), finishDot(a0, a1, a2, a3));
+    store<f32>(out + (<usize>(c + 1) << 2), finishDot(b0, b1, b2, b3));
+  }
+  if (c < cols) {
+    const w = wT + <usize>c * rowBytes;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     for (let o: usize = 0; o < rowBytes; o += 64) {
       a0 = f32x4.add(a0, f32x4.mul(v128.load(x + o), v128.load(w + o)));
       a1 = f32x4.add(a1, f32x4.mul(v128.load(x + o, 16), v128.load(w + o, 16)));
       a2 = f32x4.add(a2, f32x4.mul(v128.load(x + o, 32), v128.load(w + o, 32)));
       a3 = f32x4.add(a3, f32x4.mul(v128.load(x + o, 48), v128.load(w + o, 48)));
     }
-    const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-    store<f32>(out + (<usize>c << 2), (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3)));
+    store<f32>(out + (<usize>c << 2), finishDot(a0, a1, a2, a3));
   }
 }
 
@@ -137,7 +239,7 @@ function rowTimesWeights(x: usize, wT: usize, cols: i32, nPad: i32, out: usize):
  * All `steps` LIF steps of a layer: the loop of feedforward.ts's integrateConstantDrive (or, with
  * currents ≠ 0, of its step-by-step loop: lifStep then the blend, with the current of step t taken
  * from currents, steps × rows × n float32). Per block of four neurons (nb = ⌈n/4⌉ blocks), float64:
- *   consts + 96·b:            dt/τ_syn[4], g_leak[4], V_rev[4]
+ *   consts + 96·b:            dt/τ_syn[4], g_leak[4], V_rev[4]   (uniform ≠ 0: block 0 for all b)
  *   inputs + 64·(r·nb + b):   I[4], particles p[4]         (row r)
  * v and g (rows × n float32) are updated in place. Writes σ̃ of every step's blend into stack
  * (steps × rows × n float32) unless stack is 0, σ̃ of the last V into final; returns the number
@@ -157,10 +259,12 @@ export function lifConstantDrive(
   dtOverTauM: f64, vLeak: f64, vTh: f64, vReset: f64,
   stack: usize, final: usize,
   row: usize, weightsT: usize, cols: i32, nPad: i32, drive: usize,
-  currents: usize,
+  currents: usize, uniform: i32,
 ): f64 {
   const size = <usize>rows * <usize>n;
   const n4 = n & ~3;
+  const cbStep: usize = uniform ? 0 : 96; // one block of constants for every neuron (no Dale's law): it stays in L1
+  const zeroLeak = vLeak == 0 && dtOverTauM > 0;
   const nb = (n + 3) >> 2;
   const dtm = f64x2.splat(dtOverTauM);
   const vleak = f64x2.splat(vLeak);
@@ -186,7 +290,7 @@ export function lifConstantDrive(
       let cb = consts;
       let ib = rowInputs;
       const end = rowAt + (<usize>n4 << 2);
-      for (; o < end; o += 16, cb += 96, ib += 64) {
+      for (; o < end; o += 16, cb += cbStep, ib += 64) {
         const lA = v128.load(cb, 32);
         const lB = v128.load(cb, 48);
         const gA = load2(g + o);
@@ -198,8 +302,16 @@ export function lifConstantDrive(
         const nB = f64x2.add(gB, f64x2.mul(v128.load(cb, 16), f64x2.add(f64x2.sub(lB, gB), v128.load(ib, 16))));
         v128.store(g + o, narrow4(nA, nB));
         // V ← V + (dt/τ_m)(−(V − V_leak) − (g/g_leak)(V − V_rev)), V_reset where V > V_th
-        let uA = f64x2.add(vA, f64x2.mul(dtm, f64x2.sub(f64x2.neg(f64x2.sub(vA, vleak)), f64x2.mul(f64x2.div(nA, lA), f64x2.sub(vA, v128.load(cb, 64))))));
-        let uB = f64x2.add(vB, f64x2.mul(dtm, f64x2.sub(f64x2.neg(f64x2.sub(vB, vleak)), f64x2.mul(f64x2.div(nB, lB), f64x2.sub(vB, v128.load(cb, 80))))));
+        let uA: v128, uB: v128;
+        if (zeroLeak) {
+          // V_leak = 0: V − 0 = V, and V + d·(−V − W) = V − d·(V + W) bit for bit (d > 0; where
+          // V + W = 0 exactly the two differ only in the sign of a zero that V then absorbs)
+          uA = f64x2.sub(vA, f64x2.mul(dtm, f64x2.add(vA, f64x2.mul(f64x2.div(nA, lA), f64x2.sub(vA, v128.load(cb, 64))))));
+          uB = f64x2.sub(vB, f64x2.mul(dtm, f64x2.add(vB, f64x2.mul(f64x2.div(nB, lB), f64x2.sub(vB, v128.load(cb, 80))))));
+        } else {
+          uA = f64x2.add(vA, f64x2.mul(dtm, f64x2.sub(f64x2.neg(f64x2.sub(vA, vleak)), f64x2.mul(f64x2.div(nA, lA), f64x2.sub(vA, v128.load(cb, 64))))));
+          uB = f64x2.add(vB, f64x2.mul(dtm, f64x2.sub(f64x2.neg(f64x2.sub(vB, vleak)), f64x2.mul(f64x2.div(nB, lB), f64x2.sub(vB, v128.load(cb, 80))))));
+        }
         uA = v128.bitselect(vreset, uA, f64x2.gt(uA, vth));
         uB = v128.bitselect(vreset, uB, f64x2.gt(uB, vth));
         // s = λ·V + (1 − λ)·p; spike where s > V_th; V = s (float32)
@@ -211,7 +323,7 @@ export function lifConstantDrive(
       for (let j = n4; j < n; j++) {
         // the same operations on one neuron (lane q of the last block)
         const q = <usize>(j & 3) << 3;
-        const c = consts + <usize>(j >> 2) * 96 + q;
+        const c = consts + <usize>(j >> 2) * cbStep + q;
         const i = rowInputs + <usize>(j >> 2) * 64 + q;
         const at = rowAt + (<usize>j << 2);
         const ll = load<f64>(c, 32);
@@ -233,72 +345,6 @@ export function lifConstantDrive(
   }
   sigmaTildeArray(v, final, <i32>size);
   return <f64>(i64x2.extract_lane(count, 0) + i64x2.extract_lane(count, 1)) + tailSpikes;
-}
-
-// ---- the relaxations of a network with one hidden layer ----
-
-/**
- * Phases (b)/(c) of §1.2 for input → hidden (n) → output (cols), `iterations` iterations:
- *   hidden:  s₁ ← σ̃( s₁ − ε( s₁ − x·W₁ − s₂·W₂ᵀ − b₁ ) )              (the OLD s₂)
- *   output:  s₂ ← relu( s₂ − ε( s₂ − s₁·W₂ − b₂ [+ β(s₂ − y)] ) )      (the NEW s₁)
- * Rows are independent, so each row runs all its iterations while its data is in L1.
- * hidden, drive (= x·W₁) and b₁ are rows of nPad float32 (a multiple of 16), zero beyond n, so
- * the padding stays exactly 0; weightsT is W₂ᵀ (cols × nPad, zero-padded); output and target are
- * rows × cols; target = 0 for the free phase.
- */
-export function relaxOneHidden(
-  rows: i32, nPad: i32, cols: i32, iterations: i32,
-  hidden: usize, output: usize, drive: usize, weightsT: usize, bHidden: usize, bOutput: usize,
-  target: usize, beta: f32, epsilon: f32, dots: usize,
-): void {
-  const rowBytes = <usize>nPad << 2;
-  const eps = f32x4.splat(epsilon);
-  for (let r = 0; r < rows; r++) {
-    const s1 = hidden + <usize>r * rowBytes;
-    const d1 = drive + <usize>r * rowBytes;
-    const s2 = output + ((<usize>r * <usize>cols) << 2);
-    const y = target + ((<usize>r * <usize>cols) << 2);
-    for (let it = 0; it < iterations; it++) {
-      // hidden, 16 at a time: the top-down drive s₂·W₂ᵀ, then the update
-      for (let o: usize = 0; o < rowBytes; o += 64) {
-        let a0 = f32x4.splat(0);
-        let a1 = f32x4.splat(0);
-        let a2 = f32x4.splat(0);
-        let a3 = f32x4.splat(0);
-        for (let c = 0; c < cols; c++) {
-          const sc = v128.load32_splat(s2 + (<usize>c << 2));
-          const w = weightsT + <usize>c * rowBytes + o;
-          a0 = f32x4.add(a0, f32x4.mul(sc, v128.load(w)));
-          a1 = f32x4.add(a1, f32x4.mul(sc, v128.load(w, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(sc, v128.load(w, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(sc, v128.load(w, 48)));
-        }
-        hiddenUpdate(s1 + o, d1 + o, a0, bHidden + o, eps);
-        hiddenUpdate(s1 + o + 16, d1 + o + 16, a1, bHidden + o + 16, eps);
-        hiddenUpdate(s1 + o + 32, d1 + o + 32, a2, bHidden + o + 32, eps);
-        hiddenUpdate(s1 + o + 48, d1 + o + 48, a3, bHidden + o + 48, eps);
-      }
-      sigmaTildeArray(s1, s1, nPad); // σ̃ in a loop of its own (its constants stay in registers); σ̃(0) = 0 keeps the padding
-      // output: the bottom-up drive s₁·W₂, then the update
-      rowTimesWeights(s1, weightsT, cols, nPad, dots);
-      for (let c = 0; c < cols; c++) {
-        const at = <usize>c << 2;
-        const s = load<f32>(s2 + at);
-        let z = s - load<f32>(dots + at) - load<f32>(bOutput + at);
-        if (target) z += beta * (s - load<f32>(y + at));
-        const u = s - epsilon * z;
-        store<f32>(s2 + at, u > 0 ? u : 0);
-      }
-    }
-  }
-}
-
-/** s ← s − ε(s − below − above − b) on four lanes (σ̃ follows, over the whole row). */
-// @ts-ignore: decorator
-@inline function hiddenUpdate(s: usize, below: usize, above: v128, b: usize, eps: v128): void {
-  const si = v128.load(s);
-  const z = f32x4.sub(f32x4.sub(f32x4.sub(si, v128.load(below)), above), v128.load(b));
-  v128.store(s, f32x4.sub(si, f32x4.mul(eps, z)));
 }
 
 // ---- SBP (§1.3), the elementwise passes of plasticity/sbp.ts, float64 in its order ----
@@ -324,8 +370,7 @@ export function relaxOneHidden(
  * taken in increasing j, resp. i, as the JS loop does; ltdCol starts at 0). Two rows at a time,
  * their row sums in the two lanes of an f64x2, four columns at a time.
  */
-export function sbpScaleAndSums(D: usize, nPre: i32, nPost: i32, scale: f64, ltpRow: usize, ltdRow: usize, ltdCol: usize): void {
-  const rowBytes = <usize>nPost << 2;
+export function sbpScaleAndSums(D: usize, nPre: i32, nPost: i32, rowBytes: usize, scale: f64, ltpRow: usize, ltdRow: usize, ltdCol: usize, index: usize): void {
   const n4 = nPost & ~3;
   const s2 = f64x2.splat(scale);
   let i = 0;
@@ -381,10 +426,12 @@ export function sbpScaleAndSums(D: usize, nPre: i32, nPost: i32, scale: f64, ltp
       }
       store<f64>(ca, col);
     }
-    store<f64>(ltpRow + (<usize>i << 3), p0);
-    store<f64>(ltpRow + (<usize>(i + 1) << 3), p1);
-    store<f64>(ltdRow + (<usize>i << 3), abs(q0));
-    store<f64>(ltdRow + (<usize>(i + 1) << 3), abs(q1));
+    const o0 = rowOf(index, i) << 3;
+    const o1 = rowOf(index, i + 1) << 3;
+    store<f64>(ltpRow + o0, p0);
+    store<f64>(ltpRow + o1, p1);
+    store<f64>(ltdRow + o0, abs(q0));
+    store<f64>(ltdRow + o1, abs(q1));
   }
   for (; i < nPre; i++) {
     const r0 = D + <usize>i * rowBytes;
@@ -401,9 +448,16 @@ export function sbpScaleAndSums(D: usize, nPre: i32, nPost: i32, scale: f64, ltp
         store<f64>(ca, load<f64>(ca) - d0);
       }
     }
-    store<f64>(ltpRow + (<usize>i << 3), p0);
-    store<f64>(ltdRow + (<usize>i << 3), abs(q0));
+    const o0 = rowOf(index, i) << 3;
+    store<f64>(ltpRow + o0, p0);
+    store<f64>(ltdRow + o0, abs(q0));
   }
+}
+
+/** Row i of a compacted matrix stands for row index[i] of the full one (index = 0: no compaction). */
+// @ts-ignore: decorator
+@inline function rowOf(index: usize, i: i32): usize {
+  return index ? <usize>load<i32>(index + (<usize>i << 2)) : <usize>i;
 }
 
 /** ΔW of two entries d (f64x2) of row i at columns jj/8, jj/8 + 1: see sbpDelta. */
@@ -432,18 +486,18 @@ export function sbpScaleAndSums(D: usize, nPre: i32, nPost: i32, scale: f64, ltp
  * the last nPost mod 4 one by one.
  */
 export function sbpDelta(
-  D: usize, nPre: i32, nPost: i32, hidden: i32,
+  D: usize, nPre: i32, nPost: i32, rowBytes: usize, hidden: i32,
   a1: usize, a2: usize, c3: usize, c4: usize, c5: usize,
-  weights: usize, alpha: f64,
+  weights: usize, alpha: f64, index: usize,
 ): void {
-  const rowBytes = <usize>nPost << 2;
   const n4 = nPost & ~3;
   const al = f64x2.splat(alpha);
   for (let i = 0; i < nPre; i++) {
     const row = D + <usize>i * rowBytes;
     const wRow = weights + <usize>i * rowBytes;
-    const p1 = f64x2.splat(load<f64>(a1 + (<usize>i << 3)));
-    const p2 = f64x2.splat(load<f64>(a2 + (<usize>i << 3)));
+    const full = rowOf(index, i) << 3;
+    const p1 = f64x2.splat(load<f64>(a1 + full));
+    const p2 = f64x2.splat(load<f64>(a2 + full));
     for (let j = 0; j < n4; j += 4) {
       const o = <usize>j << 2;
       const jj = <usize>j << 3;
@@ -471,5 +525,484 @@ export function sbpDelta(
         v128.store32_lane(wRow + o, f32x4.demote_f64x2_zero(w), 0);
       }
     }
+  }
+}
+
+// ---- products summed in sequence, zero terms skipped (§1: x·W₁, the ΔW products, the relaxations) ----
+//
+// C = op(A)·B with every entry summed over the inner index kk in increasing order, one float32
+// multiply and one float32 add per term, from +0: the order of TF.js's WASM-backend matMul
+// (XNNPACK's f32 GEMM), so a dense call is bit-identical to it (test/neurons/kernels.test.ts). A
+// sparse call leaves out the terms whose A entry is ±0: the accumulator starts at +0 and can never
+// become −0 (x + (−x) rounds to +0), so adding a ±0 product never changes it, and for finite B the
+// sparse sum is bit-identical to the dense one. (With an infinite or NaN entry of B a skipped term
+// would have made the dense sum NaN; the trainer stops a run at the first non-finite weight.)
+
+/**
+ * The terms of each listed row q of op(A) (m rows, k columns; entry (q, kk) at a + q·aRow + kk·aCol
+ * bytes): (address of B's row kk, A[q][kk]) for kk in increasing order, every kk when sparse = 0,
+ * those with A[q][kk] ≠ 0 when sparse = 1 (NaN is kept). B's row kk starts at bRows[kk] (an i32
+ * table) when bRows ≠ 0, else at bBase + kk·bStride. The rows listed are subset[0 … count − 1]
+ * when subset ≠ 0, else 0 … m − 1; with compact = 1 a row without terms is left out and `active`
+ * (when ≠ 0) receives the index of every row kept. starts (rows + 1 i32) and entries (8 bytes per
+ * term) receive the lists. Returns the number of rows listed; starts[rows] is the number of terms.
+ */
+function listTerms(
+  a: usize, m: i32, k: i32, aRow: usize, aCol: usize,
+  bBase: usize, bStride: usize, bRows: usize,
+  sparse: i32, subset: usize, count: i32, compact: i32,
+  starts: usize, entries: usize, active: usize,
+): i32 {
+  let e = 0;
+  let out = 0;
+  const rows = subset ? count : m;
+  for (let n = 0; n < rows; n++) {
+    const q = subset ? load<i32>(subset + (<usize>n << 2)) : n;
+    const begin = e;
+    const rowA = a + <usize>q * aRow;
+    for (let kk = 0; kk < k; kk++) {
+      const v = load<f32>(rowA + <usize>kk * aCol);
+      if (sparse && v == 0) continue;
+      const b = bRows ? <usize>load<i32>(bRows + (<usize>kk << 2)) : bBase + <usize>kk * bStride;
+      const t = entries + (<usize>e << 3);
+      store<i32>(t, <i32>b);
+      store<f32>(t, v, 4);
+      e++;
+    }
+    if (compact && e == begin) continue;
+    store<i32>(starts + (<usize>out << 2), begin);
+    if (active) store<i32>(active + (<usize>out << 2), q);
+    out++;
+  }
+  store<i32>(starts + (<usize>out << 2), e);
+  return out;
+}
+
+// The term loops over a block of 1 … 8 columns' vectors (16 bytes each), at column byte offset jo.
+// @ts-ignore: decorator
+@inline function termsBlock8(starts: usize, entries: usize, q: i32, jo: usize, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  const end = entries + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 3);
+  for (let t = entries + (<usize>load<i32>(starts + (<usize>q << 2)) << 3); t < end; t += 8) {
+    const s = v128.load32_splat(t, 4);
+    const b = <usize>load<i32>(t) + jo;
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(b, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(b, 48)));
+    a4 = f32x4.add(a4, f32x4.mul(s, v128.load(b, 64)));
+    a5 = f32x4.add(a5, f32x4.mul(s, v128.load(b, 80)));
+    a6 = f32x4.add(a6, f32x4.mul(s, v128.load(b, 96)));
+    a7 = f32x4.add(a7, f32x4.mul(s, v128.load(b, 112)));
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+  v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
+}
+// @ts-ignore: decorator
+@inline function termsBlock4(starts: usize, entries: usize, q: i32, jo: usize, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const end = entries + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 3);
+  for (let t = entries + (<usize>load<i32>(starts + (<usize>q << 2)) << 3); t < end; t += 8) {
+    const s = v128.load32_splat(t, 4);
+    const b = <usize>load<i32>(t) + jo;
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(b, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(b, 48)));
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+}
+// @ts-ignore: decorator
+@inline function termsBlock3(starts: usize, entries: usize, q: i32, jo: usize, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+  const end = entries + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 3);
+  for (let t = entries + (<usize>load<i32>(starts + (<usize>q << 2)) << 3); t < end; t += 8) {
+    const s = v128.load32_splat(t, 4);
+    const b = <usize>load<i32>(t) + jo;
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(b, 32)));
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32);
+}
+// @ts-ignore: decorator
+@inline function termsBlock2(starts: usize, entries: usize, q: i32, jo: usize, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  const end = entries + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 3);
+  for (let t = entries + (<usize>load<i32>(starts + (<usize>q << 2)) << 3); t < end; t += 8) {
+    const s = v128.load32_splat(t, 4);
+    const b = <usize>load<i32>(t) + jo;
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+  }
+  v128.store(out, a0); v128.store(out, a1, 16);
+}
+// @ts-ignore: decorator
+@inline function termsBlock1(starts: usize, entries: usize, q: i32, jo: usize, out: usize): void {
+  let a0 = f32x4.splat(0);
+  const end = entries + (<usize>load<i32>(starts + (<usize>(q + 1) << 2)) << 3);
+  for (let t = entries + (<usize>load<i32>(starts + (<usize>q << 2)) << 3); t < end; t += 8) {
+    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(t, 4), v128.load(<usize>load<i32>(t) + jo)));
+  }
+  v128.store(out, a0);
+}
+
+/**
+ * C[q][·] = Σ_terms A[q][kk]·B[kk][·] for the `rows` term lists (see listTerms), over nPad
+ * columns (a multiple of 4; B's rows are readable and zero up to nPad); C's rows are cRow bytes
+ * apart. Column blocks of 32 outside, rows inside, so that a block of B (k × 128 bytes) stays in
+ * cache for every row; within a row each column's sum runs over the terms in order.
+ */
+function productTerms(rows: i32, starts: usize, entries: usize, nPad: i32, c: usize, cRow: usize): void {
+  const bytes = <usize>nPad << 2;
+  let jo: usize = 0;
+  for (; jo + 128 <= bytes; jo += 128) for (let q = 0; q < rows; q++) termsBlock8(starts, entries, q, jo, c + <usize>q * cRow + jo);
+  if (jo + 64 <= bytes) {
+    for (let q = 0; q < rows; q++) termsBlock4(starts, entries, q, jo, c + <usize>q * cRow + jo);
+    jo += 64;
+  }
+  const rest = bytes - jo;
+  if (rest == 48) for (let q = 0; q < rows; q++) termsBlock3(starts, entries, q, jo, c + <usize>q * cRow + jo);
+  else if (rest == 32) for (let q = 0; q < rows; q++) termsBlock2(starts, entries, q, jo, c + <usize>q * cRow + jo);
+  else if (rest == 16) for (let q = 0; q < rows; q++) termsBlock1(starts, entries, q, jo, c + <usize>q * cRow + jo);
+}
+
+// The same sums for a dense A read in place (every term, no lists): row q's terms are
+// A[q][kk]·B[kk], kk = 0 … k − 1, A's row at a, B's rows bStride apart from b. Two rows at a time
+// for the narrow blocks (they share the loads of B; the output layers' 10 to 26 columns).
+// @ts-ignore: decorator
+@inline function denseBlock8(a: usize, k: i32, b: usize, bStride: usize, out: usize): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  const end = a + (<usize>k << 2);
+  for (let t = a; t < end; t += 4, b += bStride) {
+    const s = v128.load32_splat(t);
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(b)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(b, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(b, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(b, 48)));
+    a4 = f32x4.add(a4, f32x4.mul(s, v128.load(b, 64)));
+    a5 = f32x4.add(a5, f32x4.mul(s, v128.load(b, 80)));
+    a6 = f32x4.add(a6, f32x4.mul(s, v128.load(b, 96)));
+    a7 = f32x4.add(a7, f32x4.mul(s, v128.load(b, 112)));
+  }
+  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+  v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
+}
+/** Rows at a and a2 (a2 = 0: one row), `vectors` (1 … 4) column vectors from b, into out and out2. */
+// @ts-ignore: decorator
+@inline function denseBlockPair(vectors: i32, a: usize, a2: usize, k: i32, b: usize, bStride: usize, out: usize, out2: usize): void {
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), p2 = f32x4.splat(0), p3 = f32x4.splat(0);
+  let q0 = f32x4.splat(0), q1 = f32x4.splat(0), q2 = f32x4.splat(0), q3 = f32x4.splat(0);
+  const end = <usize>k << 2;
+  for (let o: usize = 0; o < end; o += 4, b += bStride) {
+    const s = v128.load32_splat(a + o);
+    const u = a2 ? v128.load32_splat(a2 + o) : s;
+    const w0 = v128.load(b);
+    p0 = f32x4.add(p0, f32x4.mul(s, w0));
+    q0 = f32x4.add(q0, f32x4.mul(u, w0));
+    if (vectors > 1) {
+      const w1 = v128.load(b, 16);
+      p1 = f32x4.add(p1, f32x4.mul(s, w1));
+      q1 = f32x4.add(q1, f32x4.mul(u, w1));
+    }
+    if (vectors > 2) {
+      const w2 = v128.load(b, 32);
+      p2 = f32x4.add(p2, f32x4.mul(s, w2));
+      q2 = f32x4.add(q2, f32x4.mul(u, w2));
+    }
+    if (vectors > 3) {
+      const w3 = v128.load(b, 48);
+      p3 = f32x4.add(p3, f32x4.mul(s, w3));
+      q3 = f32x4.add(q3, f32x4.mul(u, w3));
+    }
+  }
+  v128.store(out, p0);
+  if (vectors > 1) v128.store(out, p1, 16);
+  if (vectors > 2) v128.store(out, p2, 32);
+  if (vectors > 3) v128.store(out, p3, 48);
+  if (a2) {
+    v128.store(out2, q0);
+    if (vectors > 1) v128.store(out2, q1, 16);
+    if (vectors > 2) v128.store(out2, q2, 32);
+    if (vectors > 3) v128.store(out2, q3, 48);
+  }
+}
+
+/**
+ * C = A·B for a dense A (rows × k, aRow bytes apart, read in place), every term in sequence: the
+ * dense reference of `product` (bit-identical to it, and to TF.js, for finite B).
+ */
+export function productDense(a: usize, rows: i32, k: i32, aRow: usize, b: usize, bStride: usize, nPad: i32, c: usize, cRow: usize): void {
+  const bytes = <usize>nPad << 2;
+  let jo: usize = 0;
+  for (; jo + 128 <= bytes; jo += 128) for (let q = 0; q < rows; q++) denseBlock8(a + <usize>q * aRow, k, b + jo, bStride, c + <usize>q * cRow + jo);
+  while (jo < bytes) {
+    const vectors = <i32>min<usize>(4, (bytes - jo) >> 4);
+    let q = 0;
+    for (; q + 1 < rows; q += 2) {
+      const out = c + <usize>q * cRow + jo;
+      const at = a + <usize>q * aRow;
+      if (vectors == 4) denseBlockPair(4, at, at + aRow, k, b + jo, bStride, out, out + cRow);
+      else if (vectors == 3) denseBlockPair(3, at, at + aRow, k, b + jo, bStride, out, out + cRow);
+      else if (vectors == 2) denseBlockPair(2, at, at + aRow, k, b + jo, bStride, out, out + cRow);
+      else denseBlockPair(1, at, at + aRow, k, b + jo, bStride, out, out + cRow);
+    }
+    if (q < rows) {
+      const out = c + <usize>q * cRow + jo;
+      const at = a + <usize>q * aRow;
+      if (vectors == 4) denseBlockPair(4, at, 0, k, b + jo, bStride, out, 0);
+      else if (vectors == 3) denseBlockPair(3, at, 0, k, b + jo, bStride, out, 0);
+      else if (vectors == 2) denseBlockPair(2, at, 0, k, b + jo, bStride, out, 0);
+      else denseBlockPair(1, at, 0, k, b + jo, bStride, out, 0);
+    }
+    jo += <usize>vectors << 4;
+  }
+}
+
+/**
+ * C = op(A)·B, summed in sequence (see above): listTerms, then productTerms. Returns the number
+ * of terms (the multiply-accumulates executed are terms × the columns B has). With compact = 1,
+ * C holds only the rows that have terms, and active[0 … rows − 1] their indices; the number of
+ * rows is stored at `active` − 4.
+ */
+export function product(
+  a: usize, m: i32, k: i32, aRow: usize, aCol: usize,
+  bBase: usize, bStride: usize, bRows: usize, nPad: i32,
+  c: usize, cRow: usize,
+  sparse: i32, subset: usize, count: i32, compact: i32, active: usize,
+  starts: usize, entries: usize,
+): f64 {
+  const rows = listTerms(a, m, k, aRow, aCol, bBase, bStride, bRows, sparse, subset, count, compact, starts, entries, active);
+  if (active) store<i32>(active - 4, rows);
+  productTerms(rows, starts, entries, nPad, c, cRow);
+  return <f64>load<i32>(starts + (<usize>rows << 2));
+}
+
+/**
+ * The columns of A (rows × n, rowBytes apart), or of A and B together (B ≠ 0, the same shape),
+ * that hold a nonzero entry (NaN counts), in increasing order, into out (i32); returns how many.
+ */
+export function nonzeroColumns(a: usize, b: usize, rows: i32, n: i32, rowBytes: usize, out: usize): i32 {
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    const o = <usize>j << 2;
+    let any = false;
+    for (let r = 0; r < rows && !any; r++) {
+      if (load<f32>(a + <usize>r * rowBytes + o) != 0) any = true;
+      else if (b && load<f32>(b + <usize>r * rowBytes + o) != 0) any = true;
+    }
+    if (any) {
+      store<i32>(out + (<usize>count << 2), j);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** d = a − b, float32, `count` values (a multiple of 4). */
+export function subtract(a: usize, b: usize, d: usize, count: i32): void {
+  for (let o: usize = 0; o < (<usize>count << 2); o += 16) v128.store(d + o, f32x4.sub(v128.load(a + o), v128.load(b + o)));
+}
+
+// ---- the STDP rules' ΔW (§1.3) from their products, float64 in the order of plasticity/stdp.ts ----
+
+/**
+ * Symmetric STDP (B ≠ 0): ΔW = (A − B)·scale, A = s⁺ᵀs⁺, B = s⁰ᵀs⁰ (float32 products); differential
+ * STDP (B = 0): ΔW = A·scale, A = (s⁺ − s⁰)ᵀs⁰. Into A, rounded to float32; with weights ≠ 0 also
+ * W ← W + α·ΔW (float32, as learning.ts's addScaled). nPre rows of nPost, rowBytes apart.
+ */
+export function stdpDelta(A: usize, B: usize, nPre: i32, nPost: i32, rowBytes: usize, scale: f64, weights: usize, alpha: f64): void {
+  for (let i = 0; i < nPre; i++) {
+    const ra = A + <usize>i * rowBytes;
+    const rb = B + <usize>i * rowBytes;
+    const rw = weights + <usize>i * rowBytes;
+    for (let j = 0; j < nPost; j++) {
+      const o = <usize>j << 2;
+      const d: f64 = B ? (<f64>load<f32>(ra + o) - <f64>load<f32>(rb + o)) * scale : <f64>load<f32>(ra + o) * scale;
+      const delta = <f32>d;
+      store<f32>(ra + o, delta);
+      if (weights) store<f32>(rw + o, <f32>(<f64>load<f32>(rw + o) + alpha * <f64>delta));
+    }
+  }
+}
+
+// ---- the relaxations of any network (2 to 6 layers, any widths), §1.2b–c ----
+
+/** s ← relu(s − ε(s − below − b [+ β(s − y)])) on four lanes (the output update). */
+// @ts-ignore: decorator
+@inline function outputUpdate(s: usize, below: usize, b: usize, y: usize, beta: v128, eps: v128): void {
+  const si = v128.load(s);
+  let z = f32x4.sub(f32x4.sub(si, v128.load(below)), v128.load(b));
+  if (y) z = f32x4.add(z, f32x4.mul(beta, f32x4.sub(si, v128.load(y))));
+  v128.store(s, f32x4.pmax(f32x4.splat(0), f32x4.sub(si, f32x4.mul(eps, z))));
+}
+
+/**
+ * Phases (b)/(c) of §1.2 for a network of L layers (2 … 6), `iterations` iterations over all
+ * `rows` rows, in the order of relaxation.ts: per iteration the hidden layers k = 1 … L − 2, each
+ * from the NEW state below and the OLD state above, then the output:
+ *   hidden:  s_k ← σ̃( s_k − ε( s_k − s_{k−1}W_{k−1} − s_{k+1}W_kᵀ − b_k ) )     (k = 1: x·W₁ = drive)
+ *   output:  s_L ← relu( s_L − ε( s_L − s_{L−1}W_{L−1} − b_L [+ β(s_L − y)] ) )
+ * Every product is summed in sequence, so each equals TF.js's matMul of the same operands bit for
+ * bit: from below (a hidden state) every term, from above (the output's relu zeros are common) with
+ * the zero terms skipped; the updates are float32 (relaxation.ts: float64).
+ * desc holds 8 i32 per layer k: n_k, nPad_k (a multiple of 4), state (rows × nPad_k, zero beyond
+ * n_k), bias (nPad_k), W_{k−1} (n_{k−1} rows of nPad_k: the product from below, k ≥ 2), W_kᵀ
+ * (n_{k+1} rows of nPad_k: from above, hidden k), and two scratch rows × nPad_k (below, above).
+ * drive: rows × nPad_1; target (rows × nPad_L, or 0 for the free phase). Returns the
+ * multiply-accumulates executed (terms × the real width n_k of each product).
+ */
+export function relaxNetwork(
+  L: i32, rows: i32, iterations: i32, desc: usize, drive: usize,
+  target: usize, beta: f32, epsilon: f32, starts: usize, entries: usize,
+): f64 {
+  const eps = f32x4.splat(epsilon);
+  const bet = f32x4.splat(beta);
+  let macs: f64 = 0;
+  for (let it = 0; it < iterations; it++) {
+    for (let k = 1; k < L; k++) {
+      const d = desc + (<usize>k << 5);
+      const nPad = load<i32>(d, 4);
+      const state = <usize>load<i32>(d, 8);
+      const bias = <usize>load<i32>(d, 12);
+      const rowBytes = <usize>nPad << 2;
+      let below = drive;
+      if (k > 1) {
+        const dn = d - 32; // the layer below
+        below = <usize>load<i32>(d, 24);
+        // the layer below is hidden (σ̃, zeros rare): every term, read in place
+        productDense(<usize>load<i32>(dn, 8), rows, load<i32>(dn), <usize>load<i32>(dn, 4) << 2, <usize>load<i32>(d, 16), rowBytes, nPad, below, rowBytes);
+        macs += <f64>load<i32>(d) * <f64>rows * <f64>load<i32>(dn);
+      }
+      if (k < L - 1) {
+        const up = d + 32; // the layer above (its OLD state)
+        const above = <usize>load<i32>(d, 28);
+        macs += <f64>load<i32>(d) * product(<usize>load<i32>(up, 8), rows, load<i32>(up), <usize>load<i32>(up, 4) << 2, 4, <usize>load<i32>(d, 20), rowBytes, 0, nPad, above, rowBytes, 1, 0, 0, 0, 0, starts, entries);
+        for (let r = 0; r < rows; r++) {
+          const at = <usize>r * rowBytes;
+          for (let o: usize = 0; o < rowBytes; o += 16) {
+            const si = v128.load(state + at + o);
+            const z = f32x4.sub(f32x4.sub(f32x4.sub(si, v128.load(below + at + o)), v128.load(above + at + o)), v128.load(bias + o));
+            v128.store(state + at + o, f32x4.sub(si, f32x4.mul(eps, z)));
+          }
+        }
+        sigmaTildeArray(state, state, rows * nPad); // σ̃(0) = 0 keeps the padding
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const at = <usize>r * rowBytes;
+          for (let o: usize = 0; o < rowBytes; o += 16) outputUpdate(state + at + o, below + at + o, bias + o, target ? target + at + o : 0, bet, eps);
+        }
+      }
+    }
+  }
+  return macs;
+}
+
+// ---- the fast LIF loop: float32 on four lanes (lif.precision "fast") ----
+
+/**
+ * The LIF + blend loop of lifConstantDrive in float32 on four lanes, rearranged for fewer
+ * operations (each line the same quantity as the exact loop's, rounded differently):
+ *   g ← g·(1 − a) + a·(g_leak + I)                          a = dt/τ_syn; a·(g_leak + I) once per row for a constant current
+ *   V ← (V·(1 − dt/τ_m) + (dt/τ_m)·V_leak) − (g·k)·(V − V_rev)    k = (dt/τ_m)/g_leak
+ *   V ← V_reset where V > V_th;  s = p + λ·(V − p);  spike where s > V_th;  V ← s
+ * and σ̃ as the exact loop takes it (sigmaTildeArray). Rows are nPad4 (n rounded up to 4) float32 wide: v, g, particles p
+ * (rows × nPad4) and the current (rows × nPad4, or steps × rows × nPad4 when varying ≠ 0); ag
+ * (rows × nPad4) is scratch for a·(g_leak + I). consts, per block of four neurons: 1 − a, k, V_rev,
+ * a, g_leak (float32[4] each); the last block's lanes beyond n are padding, masked out of the
+ * spike count (lastMask: i32[4], all ones for a neuron). σ̃ of each step's blend goes into `row`
+ * (nPad16 float32, zero beyond n), then into stack (steps × rows × n, when ≠ 0) and/or times
+ * W_nextᵀ (cols × nPad16) into drive (see lifConstantDrive); σ̃ of the last V into final
+ * (rows × nPad4). Returns the spikes.
+ */
+export function lifFast(
+  rows: i32, n: i32, steps: i32,
+  current: usize, varying: i32, particles: usize, consts: usize, lastMask: usize, ag: usize, v: usize, g: usize,
+  keepV: f32, leakV: f32, vTh: f32, vReset: f32,
+  stack: usize, final: usize,
+  row: usize, weightsT: usize, cols: i32, nPad: i32, drive: usize,
+): f64 {
+  const nPad4 = (n + 3) & ~3;
+  const rowBytes = <usize>nPad4 << 2;
+  const lastBlock = rowBytes - 16;
+  const size = <usize>rows * rowBytes; // bytes of one step's rows
+  const c1 = f32x4.splat(keepV);
+  const c0 = f32x4.splat(leakV);
+  const vth = f32x4.splat(vTh);
+  const vreset = f32x4.splat(vReset);
+  const mask = v128.load(lastMask);
+  let spikes: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    const agRow = ag + at;
+    if (!varying) {
+      let cb = consts;
+      for (let o: usize = 0; o < rowBytes; o += 16, cb += 80) v128.store(agRow + o, f32x4.mul(v128.load(cb, 48), f32x4.add(v128.load(cb, 64), v128.load(current + at + o))));
+    }
+    let count = i32x4.splat(0);
+    for (let t = 1; t <= steps; t++) {
+      const lam = f32x4.splat(<f32>t / <f32>steps);
+      if (varying) {
+        const cur = current + <usize>(t - 1) * size + at;
+        let cb = consts;
+        for (let o: usize = 0; o < rowBytes; o += 16, cb += 80) v128.store(agRow + o, f32x4.mul(v128.load(cb, 48), f32x4.add(v128.load(cb, 64), v128.load(cur + o))));
+      }
+      let cb = consts;
+      for (let o: usize = 0; o < rowBytes; o += 16, cb += 80) {
+        const gi = v128.load(g + at + o);
+        const vi = v128.load(v + at + o);
+        const pi = v128.load(particles + at + o);
+        const gn = f32x4.add(f32x4.mul(gi, v128.load(cb)), v128.load(agRow + o));
+        v128.store(g + at + o, gn);
+        let u = f32x4.sub(f32x4.add(f32x4.mul(vi, c1), c0), f32x4.mul(f32x4.mul(gn, v128.load(cb, 16)), f32x4.sub(vi, v128.load(cb, 32))));
+        u = v128.bitselect(vreset, u, f32x4.gt(u, vth));
+        const s = f32x4.add(pi, f32x4.mul(lam, f32x4.sub(u, pi)));
+        const spike = f32x4.gt(s, vth);
+        count = i32x4.sub(count, o == lastBlock ? v128.and(spike, mask) : spike);
+        v128.store(v + at + o, s);
+      }
+      sigmaTildeArray(v + at, row, nPad4); // σ̃ in a loop of its own (the polynomial: blends have |s| < 1)
+      if (stack) memory.copy(stack + ((<usize>((t - 1) * rows + r) * <usize>n) << 2), row, <usize>n << 2);
+      if (weightsT) {
+        // the padding of the last block holds σ̃ of the padding lanes: zero it before the product
+        for (let j = n; j < nPad4; j++) store<f32>(row + (<usize>j << 2), 0);
+        rowTimesWeights(row, weightsT, cols, nPad, drive + ((<usize>((t - 1) * rows + r) * <usize>cols) << 2));
+      }
+    }
+    spikes += <f64>(i32x4.extract_lane(count, 0) + i32x4.extract_lane(count, 1) + i32x4.extract_lane(count, 2) + i32x4.extract_lane(count, 3));
+  }
+  sigmaTildeArray(v, final, rows * nPad4);
+  return spikes;
+}
+
+// ---- repacking a matrix copied in as it is (one memory copy on the JS side) ----
+
+/**
+ * dst = src (rows × n, packed) with rows `stride` float32 apart, zero from n to stride (transpose
+ * = 0); or dst = srcᵀ (n rows of `stride`, dst[c·stride + j] = src[j·n + c], zero from rows to
+ * stride) with transpose = 1; transpose = 2 undoes the first (src rows of `stride` into a packed
+ * dst). src and dst do not overlap.
+ */
+export function repack(src: usize, rows: i32, n: i32, dst: usize, stride: i32, transpose: i32): void {
+  const s = <usize>stride << 2;
+  if (transpose == 2) {
+    // back: rows of `stride` (src) into a packed rows × n matrix (dst)
+    for (let r = 0; r < rows; r++) memory.copy(dst + ((<usize>r * <usize>n) << 2), src + <usize>r * s, <usize>n << 2);
+    return;
+  }
+  if (!transpose) {
+    for (let r = 0; r < rows; r++) {
+      const to = dst + <usize>r * s;
+      memory.copy(to, src + ((<usize>r * <usize>n) << 2), <usize>n << 2);
+      memory.fill(to + (<usize>n << 2), 0, s - (<usize>n << 2));
+    }
+    return;
+  }
+  memory.fill(dst, 0, <usize>n * s);
+  for (let j = 0; j < rows; j++) {
+    const from = src + ((<usize>j * <usize>n) << 2);
+    for (let c = 0; c < n; c++) store<f32>(dst + <usize>c * s + (<usize>j << 2), load<f32>(from + (<usize>c << 2)));
   }
 }

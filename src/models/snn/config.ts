@@ -24,6 +24,13 @@ export const lifSchema = z
     tauSynIMs: positive.default(2),
     gLeakE: positive.default(5),
     gLeakI: positive.default(5),
+    /**
+     * The arithmetic of the WebAssembly LIF loop (phase (a)): "exact" (default) computes V, g and the
+     * blend in float64 in the JS loops' order, bit-identical to them; "fast" in float32 on four
+     * lanes with 1/g_leak and a fast σ̃ (src/kernels/neurons.ts says what it changes). The JS loops
+     * (kernels "js") are the float64 reference either way.
+     */
+    precision: z.enum(['exact', 'fast']).default('exact'),
   })
   .strict();
 

@@ -31,6 +31,7 @@ export const snnFamily: ModelFamily<SnnConfig> = {
     { flags: '--reset-each-batch', description: 'reset V, g and particles at every batch instead of carrying them (§1.6)', parse: 'flag', path: ['resetEachBatch'] },
     { flags: '--spread-fraction <f>', description: 'fraction f of the SBP spread (§1.3; 0 = the base change D alone, the §1.6 ablation)', parse: 'number', path: ['sbp', 'fraction'], elsewhere: "the spiking MLP's fraction of SBP batches is --sbp-fraction" },
     { flags: '--noise <kind>', description: 'update noise (§1.4)', parse: 'string', choices: ['none', 'norm', 'poisson'], path: ['noise'] },
+    { flags: '--lif-precision <mode>', description: 'arithmetic of the WebAssembly LIF loop: exact (float64, bit-identical to the JS loops) or fast (float32, four lanes)', parse: 'string', choices: ['exact', 'fast'], path: ['lif', 'precision'] },
     { flags: '--stp <on|off>', description: 'short-term plasticity (§1.4)', parse: 'on-off', path: ['stp', 'enabled'] },
     { flags: '--dale <on|off>', description: "Dale's law (§1.4)", parse: 'on-off', path: ['dale', 'enabled'] },
   ],

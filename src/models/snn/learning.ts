@@ -57,7 +57,7 @@ export function updateBiases(net: SnnNetwork, free: Matrix[], nudged: Matrix[]):
     const change = new Float64Array(n);
     const f = free[k].data;
     const p = nudged[k].data;
-    for (let i = 0; i < f.length; i++) change[i % n] += p[i] - f[i];
+    for (let r = 0; r < f.length; r += n) for (let j = 0; j < n; j++) change[j] += p[r + j] - f[r + j]; // entry i = r + j, in order
     for (let j = 0; j < n; j++) b[j] += scale * change[j];
   }
 }

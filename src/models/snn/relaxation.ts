@@ -10,9 +10,9 @@
  * the reference. x·W_1 is constant and passed in (`inputDrive`).
  *
  * The per-iteration work is the model's `RelaxationLoops` (chosen once when it is built, loops.ts):
- * the JS loop below (the reference), or the WebAssembly kernels, which relax a network with one
- * hidden layer and a narrow output entirely themselves, products included, and otherwise take
- * σ̃ of the hidden layers from the kernel (loops-wasm.ts).
+ * the JS loop below (the reference: TF.js products, float64 updates), or the WebAssembly kernels,
+ * which relax every network the config allows (2 to 6 layers, any widths) entirely themselves,
+ * products included, with no per-iteration TF.js call (loops-wasm.ts).
  */
 import { relu, sigmaTilde } from '../../neurons/activation.js';
 import { type Matrix, matMul, type Operand, upload } from '../../tensor/index.js';

@@ -6,7 +6,7 @@
  * state along (paper-exact) unless `resetEachBatch` is set. The outcome's measures are the Hopfield
  * energy E at s⁰, the cost C = |s⁰_L − y|² (§1.5) and the hidden layers' mean |s⁰|, means over rows.
  */
-import { copyMatrix, type Matrix, matMul, type RandomStream } from '../../tensor/index.js';
+import { copyMatrix, type Matrix, type RandomStream } from '../../tensor/index.js';
 import type { BatchOutcome } from '../model.js';
 import { feedforwardPhase } from './feedforward.js';
 import { updateBiases, updateWeights } from './learning.js';
@@ -22,32 +22,41 @@ export interface FreeStates {
   readonly spikes: number[];
 }
 
-/** Phases (a) and (b): the free state s⁰ of a batch; the particles become s⁰. */
-/** Wall seconds per phase of the batches it times (the bench's breakdown). */
+type Phase = 'feedforward' | 'freeRelaxation' | 'nudgedRelaxation' | 'plasticity' | 'other';
+
+/**
+ * Seconds per phase of the batches it times (the bench's breakdown): wall seconds, and CPU seconds
+ * of this process when it is given a CPU clock (seconds; Node: from process.cpuUsage()), which other
+ * work on the machine disturbs much less.
+ */
 export class PhaseTimer {
-  readonly seconds: Record<'feedforward' | 'freeRelaxation' | 'nudgedRelaxation' | 'plasticity' | 'other', number> = {
-    feedforward: 0,
-    freeRelaxation: 0,
-    nudgedRelaxation: 0,
-    plasticity: 0,
-    other: 0,
-  };
+  readonly seconds: Record<Phase, number> = { feedforward: 0, freeRelaxation: 0, nudgedRelaxation: 0, plasticity: 0, other: 0 };
+  readonly cpuSeconds: Record<Phase, number> = { feedforward: 0, freeRelaxation: 0, nudgedRelaxation: 0, plasticity: 0, other: 0 };
   private last = 0;
+  private lastCpu = 0;
+  constructor(private readonly cpuClock?: () => number) {}
   start(): void {
     this.last = performance.now();
+    if (this.cpuClock) this.lastCpu = this.cpuClock();
   }
-  lap(phase: keyof PhaseTimer['seconds']): void {
+  lap(phase: Phase): void {
     const now = performance.now();
     this.seconds[phase] += (now - this.last) / 1000;
     this.last = now;
+    if (this.cpuClock) {
+      const cpu = this.cpuClock();
+      this.cpuSeconds[phase] += cpu - this.lastCpu;
+      this.lastCpu = cpu;
+    }
   }
 }
 
+/** Phases (a) and (b): the free state s⁰ of a batch; the particles become s⁰. */
 export function freePhase(net: SnnNetwork, state: SnnState, x: Matrix, rng: RandomStream, loops: SnnLoops, timer?: PhaseTimer): FreeStates {
   const { config } = net;
   if (x.rows > state.batchSize) throw new RangeError(`batch of ${x.rows} rows, state made for ${state.batchSize}`);
   if (config.resetEachBatch) resetState(state, config);
-  const inputDrive = matMul(x, net.weights[0]);
+  const inputDrive = loops.products.inputDrive(x, net.weights[0]);
   timer?.lap('other');
   let states: Matrix[];
   let spikes: number[];
@@ -71,7 +80,7 @@ export type PhaseObserver = (free: readonly Matrix[], nudged: readonly Matrix[])
 export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, epochIndex: number, loops: SnnLoops, timer?: PhaseTimer, observe?: PhaseObserver): BatchOutcome {
   timer?.start();
   const free = freePhase(net, state, x, rng, loops, timer);
-  const outcome = measure(net, free, y);
+  const outcome = measure(net, free, y, loops);
   timer?.lap('other');
   const nudged = free.states.map((s, k) => (k === 0 ? s : copyMatrix(s)));
   relax(net, nudged, free.inputDrive, net.config.nudgeIterations, loops.relaxation, { target: y, beta: net.config.beta });
@@ -84,14 +93,14 @@ export function trainBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matri
 }
 
 export function evaluateBatch(net: SnnNetwork, state: SnnState, x: Matrix, y: Matrix, rng: RandomStream, loops: SnnLoops): BatchOutcome {
-  return measure(net, freePhase(net, state, x, rng, loops), y);
+  return measure(net, freePhase(net, state, x, rng, loops), y, loops);
 }
 
-function measure(net: SnnNetwork, free: FreeStates, y: Matrix): BatchOutcome {
+function measure(net: SnnNetwork, free: FreeStates, y: Matrix, loops: SnnLoops): BatchOutcome {
   const output = free.states[free.states.length - 1];
   return {
     output: copyMatrix(output),
-    measures: { energy: hopfieldEnergy(net, free.states, free.inputDrive), cost: squaredCost(output, y), hiddenActivity: hiddenActivity(free.states) },
+    measures: { energy: hopfieldEnergy(net, free.states, free.inputDrive, loops.products.product), cost: squaredCost(output, y), hiddenActivity: hiddenActivity(free.states) },
     spikes: free.spikes,
   };
 }

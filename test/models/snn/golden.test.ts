@@ -159,6 +159,22 @@ for (const mode of ['wasm', 'js'] as const) describe(`§1 batch against the floa
     });
   }
 
+  if (mode === 'wasm') {
+    for (const rule of RULE_NAMES) {
+      it(`the fast LIF path (lif.precision "fast"), 3-2-2, rule ${rule}: three batches agree with the reference to 1e-5`, () => {
+        const { net, state, ref, P, rng, loops } = setup([3, 2, 2], rule, 2, mode, true, { lif: { tMs: 1, dtMs: 0.1, precision: 'fast' } });
+        for (let b = 0; b < 3; b++) {
+          const { x, y } = batchData(3, 2, 2, b + 1);
+          const outcome = trainBatch(net, state, matrix(x), matrix(y), rng, 0, loops);
+          const { free } = refTrainBatch(ref, x, y, P);
+          expectAllClose(outcome.output.data, free[2].flat(), 1e-5);
+          net.weights.forEach((w, k) => expectAllClose(w.data, ref.W[k].flat(), 1e-5));
+          for (let k = 1; k < 3; k++) expectAllClose(state.layers[k].v, ref.V[k].flat(), 1e-5);
+        }
+      });
+    }
+  }
+
   it('evaluation changes no weight but carries the state (paper-exact)', () => {
     const { net, state, rng, loops } = setup([3, 2, 2], 'sbp', 2, mode);
     const before = net.weights.map((w) => w.data.slice());

@@ -1,7 +1,8 @@
 /**
  * The §1 phases on the WebAssembly kernels (src/kernels, the default) against the same phases on
- * the JS loops (the reference, `kernels: "js"`): the feedforward phase and the relaxations (float32
- * rounding apart), SBP's ΔW and update (bit for bit), and determinism of whole batches.
+ * the JS loops (the reference, `kernels: "js"`): the feedforward phase (exact and fast LIF) and the
+ * relaxations of networks of every depth and width (float32 rounding apart), x·W₁ and the energy's
+ * products and SBP's ΔW and update (bit for bit), and determinism of whole batches.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSnnConfig, type SnnConfig } from '../../../src/models/snn/config.js';
@@ -12,6 +13,7 @@ import { initNetwork } from '../../../src/models/snn/network.js';
 import { relax } from '../../../src/models/snn/relaxation.js';
 import { trainBatch } from '../../../src/models/snn/snn.js';
 import { initState } from '../../../src/models/snn/state.js';
+import { loadEmbeddedMnist } from '../../../src/node/datasets/index.js';
 import { copyMatrix, type Matrix, matMul, RandomStream, useBackend } from '../../../src/tensor/index.js';
 import { expectAllClose } from '../../helpers/matchers.js';
 
@@ -63,16 +65,21 @@ describe('feedforward phase on the kernels', () => {
   }
 });
 
-describe('relaxation of one hidden layer on the kernels', () => {
-  for (const [layers, rows] of [[[9, 13, 3], 5], [[784, 500, 10], 3], [[4, 33, 64], 2]] as const) {
+describe('relaxations on the kernels (any depth and width)', () => {
+  const cases: [number[], number][] = [
+    [[9, 13, 3], 5], [[784, 500, 10], 3], [[4, 33, 64], 2], [[189, 500, 26], 1],
+    [[9, 13, 100], 3], [[5, 3], 4], [[6, 5, 4, 3], 3], [[8, 7, 6, 5, 4, 3], 2], [[20, 70, 90, 11], 2],
+  ];
+  for (const [layers, rows] of cases) {
     it(`${layers.join('-')}, ${rows} rows: free (20) and nudged (5) relaxations agree with the JS loops to 2e-6`, () => {
       const config = resolveSnnConfig({ layers: [...layers], rule: 'sbp' }, [...layers]);
       const net = initNetwork(config, RandomStream.fromSeed(6));
       net.biases.forEach((b, k) => b.forEach((_, j) => (b[j] = k === 0 ? 0 : 0.03 * ((j % 5) - 2))));
       const rng = RandomStream.fromSeed(7);
       const x = random(rng, rows, layers[0], 0, 1);
-      const start = [x, random(rng, rows, layers[1], -0.8, 0.8), random(rng, rows, layers[2], 0, 0.6)];
-      const y = random(rng, rows, layers[2], 0, 1);
+      const last = layers.length - 1;
+      const start = layers.map((n, k) => (k === 0 ? x : random(rng, rows, n, k === last ? 0 : -0.8, k === last ? 0.6 : 0.8)));
+      const y = random(rng, rows, layers[last], 0, 1);
       const drive = matMul(x, net.weights[0]);
       const { js, wasm } = bothPaths(config, (loops) => {
         const free = start.map(copyMatrix);
@@ -81,11 +88,47 @@ describe('relaxation of one hidden layer on the kernels', () => {
         relax(net, nudged, drive, config.nudgeIterations, loops.relaxation, { target: y, beta: config.beta });
         return { free, nudged };
       });
-      for (let k = 1; k < 3; k++) {
+      for (let k = 1; k < layers.length; k++) {
         expectAllClose(wasm.free[k].data, js.free[k].data, 2e-6);
         expectAllClose(wasm.nudged[k].data, js.nudged[k].data, 2e-6);
       }
       expect(same(wasm.free[0].data, x.data)).toBe(true);
+    });
+  }
+});
+
+describe('products outside the phases on the kernels', () => {
+  it('x·W₁ of a real MNIST batch and the energy\'s products: bit-identical to the JS path (TF.js)', () => {
+    const data = loadEmbeddedMnist({ trainLimit: 50 }).train;
+    const layers = [784, 500, 10];
+    const config = resolveSnnConfig({ layers, rule: 'sbp' }, layers);
+    const net = initNetwork(config, RandomStream.fromSeed(12));
+    const x: Matrix = { rows: 50, cols: 784, data: data.inputs.slice(0, 50 * 784) };
+    const h = random(RandomStream.fromSeed(13), 50, 500, -1, 1);
+    const { js, wasm } = bothPaths(config, (loops) => ({ drive: loops.products.inputDrive(x, net.weights[0]), energy: loops.products.product(h, net.weights[1]) }));
+    expect(same(wasm.drive.data, js.drive.data)).toBe(true);
+    expect(same(wasm.energy.data, js.energy.data)).toBe(true);
+  });
+});
+
+describe('the fast LIF path (lif.precision "fast") inside the feedforward phase', () => {
+  for (const layers of [[20, 13, 3], [784, 500, 10], [6, 5, 4, 3]]) {
+    it(`${layers.join('-')}: states, V, g agree with the JS loops to 5e-5, spike counts to 0.2 %`, () => {
+      const config = resolveSnnConfig({ layers, rule: 'sbp', lif: { precision: 'fast' } }, layers);
+      const net = initNetwork(config, RandomStream.fromSeed(3));
+      const x = random(RandomStream.fromSeed(4), 4, layers[0], 0, 1);
+      const { js, wasm } = bothPaths(config, (loops) => {
+        const state = initState(config, 4);
+        const result = feedforwardPhase(net, state, x, matMul(x, net.weights[0]), RandomStream.fromSeed(5), loops.feedforward);
+        return { result, state };
+      });
+      expect(snnLoops(config, 'wasm').description.join(' ')).toMatch(/fast/);
+      for (let k = 1; k < layers.length; k++) {
+        expectAllClose(wasm.result.states[k].data, js.result.states[k].data, 5e-5);
+        expectAllClose(wasm.state.layers[k].v, js.state.layers[k].v, 5e-5);
+        expectAllClose(wasm.state.layers[k].g, js.state.layers[k].g, 5e-5);
+        expect(Math.abs(wasm.result.spikes[k] - js.result.spikes[k])).toBeLessThanOrEqual(Math.ceil(2e-3 * js.result.spikes[k]));
+      }
     });
   }
 });
