@@ -4,21 +4,23 @@
  *
  * - Resumable: a finished cell is never run again; an interrupted one resumes from its checkpoint.
  * - Shardable: `shard: { index, count }` takes every count-th cell (in id order) starting at
- *   index − 1, so a job-array scheduler can spread one sweep over machines sharing ROOT.
+ *   index − 1, so a job-array scheduler can spread one sweep over machines sharing ROOT (the
+ *   shards are disjoint by construction; a cell's lock covers overlaps, e.g. a requeued task while
+ *   another still runs: the second process finds the cell busy and skips it; see docs/cluster.md).
  * - ROOT/sweep.json lists every cell of the sweep (all shards), so a report can be redrawn later.
  *
  * When the compiled worker script is not there (the library running from its TypeScript sources,
  * as in the tests), cells run in this thread, one after another.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../node/files.js';
 import type { ProgressInfo } from '../train/loop.js';
-import { DataCache, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
+import { cellDir, DataCache, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
 
 export interface Shard {
   /** 1-based. */
@@ -52,7 +54,7 @@ export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new ConfigError(`--shard: expected i/n with 1 ≤ i ≤ n, got "${text}"`);
+  if (!m || count < 1 || index < 1 || index > count) throw new ConfigError(`--shard: expected i/n with 1 ≤ i ≤ n, or auto, got "${text}"`);
   return { index, count };
 }
 
@@ -119,13 +121,52 @@ function writeManifest(root: string, name: string, cells: readonly Cell[]): void
   const known = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as SweepManifest).cells : [];
   const byId = new Map(known.map((c) => [c.id, c]));
   for (const c of cells) byId.set(c.id, c);
-  writeFileAtomic(path, JSON.stringify({ name, cells: [...byId.values()] }, null, 1) + '\n');
+  writeSharedFile(path, JSON.stringify({ name, cells: [...byId.values()] }, null, 1) + '\n');
+}
+
+/**
+ * Replace a file of ROOT that the shards of one sweep, on several hosts, may write at the same
+ * moment (writeFileAtomic's temporary names are unique across hosts); nothing is written when PATH
+ * already holds `contents`.
+ */
+export function writeSharedFile(path: string, contents: string): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === contents) return;
+  writeFileAtomic(path, contents);
 }
 
 type WorkerMessage =
   | { type: 'batch'; id: string; info: ProgressInfo }
   | { type: 'outcome'; id: string; outcome: CellOutcome }
   | { type: 'error'; id: string; message: string };
+
+/**
+ * The lock files of the cells this process's worker threads are running. A worker releases its
+ * locks itself when it exits, but not when the process exits under it (a scheduler's SIGTERM at a
+ * time limit: main.ts exits at once); then this thread removes them, so that the cells can resume
+ * anywhere — a lock of a dead process can be taken over only on its own host. The lock file's name
+ * is run-directory.ts's; only a lock of this very process (PID and host) is removed.
+ */
+const inFlight = new Set<string>();
+let exitHookInstalled = false;
+
+function trackLock(root: string, id: string): string {
+  const path = join(cellDir(root, id), '.lock');
+  inFlight.add(path);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const lock of inFlight) {
+        try {
+          const info = JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number; host?: string };
+          if (info.pid === process.pid && info.host === hostname()) unlinkSync(lock);
+        } catch {
+          // gone already, or not ours
+        }
+      }
+    });
+  }
+  return path;
+}
 
 /** One worker thread taking cells from the shared queue until it is empty. */
 async function workLoop(queue: Cell[], root: string, events: SweepEvents, outcomes: Map<string, CellOutcome>): Promise<void> {
@@ -134,11 +175,13 @@ async function workLoop(queue: Cell[], root: string, events: SweepEvents, outcom
     for (let cell = queue.shift(); cell; cell = queue.shift()) {
       worker ??= new Worker(workerScript);
       events.onCellStart?.(cell);
+      const lock = trackLock(root, cell.id);
       const outcome = await runInWorker(worker, cell, root, events).catch((err: Error) => {
         worker?.terminate();
         worker = undefined;
         return { id: cell!.id, status: 'failed', error: err.message, seconds: 0, history: [] } satisfies CellOutcome;
       });
+      inFlight.delete(lock);
       outcomes.set(cell.id, outcome);
       events.onCellEnd?.(cell, outcome);
     }

@@ -5,15 +5,21 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ByteSource, DataSource } from '../data/source.js';
 import { DataFormatError } from '../errors.js';
 
-/** The name a temporary file of `path` gets while this process writes it. */
-export const temporaryName = (path: string): string => `${path}.tmp-${process.pid}`;
+/**
+ * The name a temporary file of `path` gets while this process writes it: unique to this write even
+ * among processes of several hosts sharing the folder (PIDs repeat across hosts, and a container's
+ * process is often PID 1): host, PID and random bytes.
+ */
+export const temporaryName = (path: string): string => `${path}.tmp-${hostname().replace(/[^\w.-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`;
 
-/** Matches the temporary files of `writeFileAtomic` (any process). */
-export const TEMPORARY_FILE = /\.tmp-\d+$/;
+/** Matches the temporary files of `writeFileAtomic` (any process, any host). */
+export const TEMPORARY_FILE = /\.tmp-[\w.-]*-\d+-[0-9a-f]{8}$/;
 
 /**
  * Fault injection, for the crash tests (test/node/crash.test.ts): SELFPROP_FAULT="<n>:<stage>"

@@ -61,7 +61,7 @@ function temporaryFiles(dir: string): string[] {
     for (const name of readdirSync(d)) {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.tmp-\d+$|\.draft-\d+$|\.takeover$/.test(name)) found.push(path);
+      else if (/\.tmp-|\.draft-\d+$|\.takeover$|\.partial$/.test(name)) found.push(path);
     }
   };
   if (existsSync(dir)) walk(dir);
@@ -87,9 +87,13 @@ async function killAndResume(fault: string | undefined, extra: string[] = []): P
 
 describe('a run killed at any write, then resumed', () => {
   let reference = '';
+  /** How long the uninterrupted run took: the random kills land inside it. */
+  let runMs = 0;
   beforeAll(async () => {
     if (!existsSync(cli)) throw new Error('run `npm run build` first: the crash tests drive the built CLI');
+    const started = performance.now();
     const { out } = await killAndResume(undefined);
+    runMs = performance.now() - started;
     reference = weightsHash(out);
     expect(epochsLogged(out)).toEqual([1, 2, 3]);
   });
@@ -120,13 +124,16 @@ describe('a run killed at any write, then resumed', () => {
   }, 900_000);
 
   it('kills at random moments (SIGKILL from outside): the same', async () => {
-    const delays = [300, 900, 1500];
+    // At 20 %, 50 % and 80 % of an uninterrupted run's time, jittered: inside start-up, the epochs and their writes.
+    const delays = [0.2, 0.5, 0.8].map((f) => Math.round(runMs * (f + 0.1 * (Math.random() - 0.5))));
+    let interrupted = 0;
     for (const ms of delays) {
       const out = join(tempDir(), 'run');
       const child = spawn(process.execPath, trainArgs(out, ['--config', config]), { stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
       await new Promise((r) => setTimeout(r, ms));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      if ((await exited) === 'SIGKILL') interrupted++;
       const resume = existsSync(join(out, 'config.json')) ? ['--resume'] : ['--config', config];
       const second = await run(trainArgs(out, resume));
       expect(second.status, second.stderr).toBe(0);
@@ -134,6 +141,8 @@ describe('a run killed at any write, then resumed', () => {
       expect(epochsLogged(out)).toEqual([1, 2, 3]);
       expect(temporaryFiles(out)).toEqual([]);
     }
+    console.log(`crash test: ${interrupted} of ${delays.length} kills at ${delays.join(', ')} ms (of a ${Math.round(runMs)} ms run) interrupted it; all resumed to byte-identical weights`);
+    expect(interrupted).toBeGreaterThan(0);
   }, 300_000);
 });
 
