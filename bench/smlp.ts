@@ -11,7 +11,9 @@
  * Printed per run (with --json, one JSON object per line): model, sbpFraction, variant ("pBP",
  * "SBP as specified", "last-step X", "last-step X, no Hebbian"), path ("kernels" or "autodiff"), secondsPerEpoch, cpuSecondsPerEpoch, samplesPerSecond, opsPerSample (forward and
  * backward operations executed), backwardOpsPerSample, denseMacsPerSample (what dense products of
- * the same shapes cost, forward and backward), backwardDenseMacsPerSample, peakRssMiB.
+ * the same shapes cost, forward and backward), backwardDenseMacsPerSample, peakRssMiB, and on the
+ * kernels kernelShares: the share of the timed seconds spent in each kernel entry (inputSpikes is
+ * the generation of the input spikes from the run's stream).
  *
  *   npm run bench -- smlp [--data DIR] [--images N] [--warmup B] [--autodiff-images N] [--anchor DIR [--python EXE]] [--json]
  *
@@ -32,6 +34,7 @@ import { parseArgs } from 'node:util';
 import type { TaskData } from '../src/data/dataset.js';
 import type { KernelsSetting } from '../src/models/family.js';
 import { loadEmbeddedMnist, loadMnistDir } from '../src/node/datasets/index.js';
+import { SmlpModel } from '../src/models/smlp/index.js';
 import { getTask } from '../src/tasks/registry.js';
 import { backwardMacCounter, macCounter, RandomStream, useBackend } from '../src/tensor/index.js';
 import { createModel, identity, runSplit } from '../src/train/loop.js';
@@ -61,6 +64,8 @@ export interface SmlpBenchResult {
   readonly denseMacsPerSample: number;
   readonly backwardDenseMacsPerSample: number;
   readonly peakRssMiB: number;
+  /** Kernels only: the share of the timed wall seconds spent in each kernel entry (input spike generation, forward, …). */
+  readonly kernelShares?: Readonly<Record<string, number>>;
 }
 
 const EPOCH = 60_000;
@@ -77,6 +82,11 @@ async function measure(data: TaskData, p: number, variant: Variant, kernels: Ker
   const pass = (batches: number) => runSplit(model, task, data.train, { split: 'train', epochIndex: 0, order, rng, batchSize: BATCH, maxBatches: batches });
   if (warmup > 0) await pass(warmup);
   // dense-equivalent MACs: the models report them per sample as `backwardMacs` (and the forward is K·Σ n_l n_{l+1})
+  const kernel = model instanceof SmlpModel ? model.kernel : undefined;
+  if (kernel) {
+    kernel.profile = true;
+    kernel.resetTiming();
+  }
   const macs = macCounter.total;
   const backward = backwardMacCounter.total;
   const cpu = process.cpuUsage();
@@ -87,6 +97,8 @@ async function measure(data: TaskData, p: number, variant: Variant, kernels: Ker
   const samples = Math.ceil(images / BATCH) * BATCH;
   const forwardDense = 20 * (784 * 500 + 500 * 10);
   const backwardDense = timed.measures.backwardMacs;
+  const { calls: _calls, ...entries } = kernel?.timing ?? { calls: 0 };
+  const kernelShares = kernel ? Object.fromEntries(Object.entries(entries).map(([k, ms]) => [k, ms / 1000 / seconds])) : undefined;
   return {
     model: 'smlp',
     sbpFraction: p,
@@ -102,6 +114,7 @@ async function measure(data: TaskData, p: number, variant: Variant, kernels: Ker
     denseMacsPerSample: forwardDense + backwardDense,
     backwardDenseMacsPerSample: backwardDense,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    kernelShares,
   };
 }
 
@@ -156,6 +169,7 @@ export async function benchSmlp(argv: string[]): Promise<SmlpBenchResult[]> {
         `smlp p = ${p} (${variant}) on ${r.path}: ${r.secondsPerEpoch.toFixed(1)} s/epoch (CPU ${r.cpuSecondsPerEpoch.toFixed(1)}) | ${r.samplesPerSecond.toFixed(0)} samples/s | ` +
           `executed ${(r.opsPerSample / 1e6).toFixed(3)} M ops/sample (backward ${(r.backwardOpsPerSample / 1e6).toFixed(3)} M) | dense-equivalent ${(r.denseMacsPerSample / 1e6).toFixed(3)} M MACs/sample (backward ${(r.backwardDenseMacsPerSample / 1e6).toFixed(3)} M) | peak ${r.peakRssMiB.toFixed(0)} MiB`,
       );
+      if (r.kernelShares) console.log(`  share of the time per kernel entry: ${Object.entries(r.kernelShares).map(([k, f]) => `${k} ${(100 * f).toFixed(1)} %`).join(', ')}`);
     }
   }
   if (!values.json) console.log(`data: ${data.train.description}; ${results[0].extrapolated} (autodiff: from ${results[results.length - 1].measuredSamples})`);

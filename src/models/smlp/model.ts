@@ -22,7 +22,8 @@ import { seedWords } from './spikes.js';
 export class SmlpModel implements Model {
   readonly network: SmlpNetwork;
   readonly implementation: readonly string[];
-  private readonly kernel?: SmlpKernel;
+  /** The WebAssembly kernel (`kernels: "wasm"`), whose `profile` switch times each kernel entry (the bench uses it). */
+  readonly kernel?: SmlpKernel;
 
   constructor(config: SmlpConfig, build: Pick<ModelBuild, 'rng' | 'initial'> & Partial<Pick<ModelBuild, 'kernels' | 'batchSize'>>) {
     const drawn = initSmlpNetwork(config, build.rng);
