@@ -6,7 +6,8 @@
  *
  * The cost model (every constant in COST_MODEL and FAMILY_COSTS; all pure functions):
  *
- *   cell seconds  = setup + epochs × (training rows + ½ × evaluated rows) × weights × (s + b / batch) [× 3 with kernels: js]
+ *   cell seconds  = setup + epochs × (training rows + ½ × evaluated rows) × weights × (s + b / batch)
+ *                   [× 3 with kernels: js] [× 10 for the SNN's spike-driven layers, drive: spikes]
  *
  *   with the network's weights (Σ layer sizes' products), the rows the cell really uses (its limits,
  *   else the dataset's size; validation rows count as evaluated), and per family s = seconds per
@@ -53,6 +54,8 @@ export const COST_MODEL = {
   cellSetupSeconds: 5,
   /** The JS reference kernels (`kernels: js`) against the WebAssembly ones. */
   jsKernelsFactor: 3,
+  /** The SNN's spike-driven layers (`drive: spikes`, JS loops, Bernoulli draws) against the analog drive. */
+  spikeDriveFactor: 10,
   /** Per task (and for the report job): starting Node and TF.js, reading the data. */
   taskSetupSeconds: 60,
   timeSafety: 3,
@@ -110,7 +113,8 @@ export function cellCost(cell: Cell): CellCost {
   const layers = modelLayers(config);
   const weights = layers.slice(1).reduce((sum, n, i) => sum + n * layers[i], 0);
   const family = FAMILY_COSTS[config.model];
-  const perSample = weights * (family.perSample + family.perBatch / config.batchSize) * (config.kernels === 'js' ? COST_MODEL.jsKernelsFactor : 1);
+  const slower = (config.kernels === 'js' ? COST_MODEL.jsKernelsFactor : 1) * (config.model === 'snn' && config.snn.drive === 'spikes' ? COST_MODEL.spikeDriveFactor : 1);
+  const perSample = weights * (family.perSample + family.perBatch / config.batchSize) * slower;
   const seconds = COST_MODEL.cellSetupSeconds + config.epochs * (trainRows + COST_MODEL.evalWeight * evalRows) * perSample;
   return {
     id: cell.id,

@@ -53,6 +53,27 @@ export function runNumbers(outcome: CellOutcome): RunNumbers | undefined {
   };
 }
 
+/** Two runs' train and test accuracy compared epoch by epoch (over the epochs both have). */
+export interface HistoryDifference {
+  readonly epochs: number;
+  /** Epochs whose train or test accuracy differs. */
+  readonly differing: number;
+  /** The largest |difference| of train or test accuracy (a fraction). */
+  readonly largest: number;
+}
+
+export function historyDifference(a: readonly EpochMetrics[], b: readonly EpochMetrics[]): HistoryDifference {
+  const epochs = Math.min(a.length, b.length);
+  let differing = 0;
+  let largest = 0;
+  for (let e = 0; e < epochs; e++) {
+    const gap = Math.max(Math.abs(a[e].trainAccuracy - b[e].trainAccuracy), Math.abs(a[e].testAccuracy - b[e].testAccuracy));
+    if (gap > 0) differing++;
+    largest = Math.max(largest, gap);
+  }
+  return { epochs, differing, largest };
+}
+
 export interface MeanStd {
   readonly mean: number;
   /** Sample standard deviation (n − 1); 0 for a single value. */

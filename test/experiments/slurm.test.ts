@@ -152,13 +152,15 @@ describe('the cost model', () => {
     expect(perEpoch(nettalk)).toBeLessThan(22);
   });
 
-  it('scales with epochs, rows and the network; batch 1 and the JS kernels cost more; limits and validation rows count', () => {
+  it('scales with epochs, rows and the network; batch 1, the JS kernels and spike-driven SNN layers cost more; limits and validation rows count', () => {
     const base = { task: 'mnist', model: 'ann', trainLimit: 6_000, testLimit: 1_000, epochs: 2 };
     const c = (extra: Record<string, unknown>) => cellCost(cell('x', { ...base, ...extra }));
     const work = (k: CellCost) => k.seconds - COST_MODEL.cellSetupSeconds;
     expect(work(c({ epochs: 4 }))).toBeCloseTo(2 * work(c({})), 6);
     expect(work(c({ batchSize: 1 }))).toBeGreaterThan(10 * work(c({})));
     expect(work(c({ kernels: 'js' }))).toBeCloseTo(COST_MODEL.jsKernelsFactor * work(c({})), 6);
+    const snn = (drive: string) => work(c({ model: 'snn', snn: { rule: 'sbp', drive } }));
+    expect(snn('spikes')).toBeCloseTo(COST_MODEL.spikeDriveFactor * snn('analog'), 6);
     expect(work(c({ ann: { layers: [784, 1000, 10] } }))).toBeCloseTo(2 * work(c({ ann: { layers: [784, 500, 10] } })), 1);
     // the energy ANN on MNIST holds the last sixth of its training rows out for validation
     expect(c({})).toMatchObject({ trainRows: 5_000, evalRows: 2_000 });

@@ -9,7 +9,11 @@ import { curveCells, curveSummary } from '../../src/experiments/curve.js';
 import { gridCells, gridSummary } from '../../src/experiments/grid.js';
 import { CLAIMS, judge } from '../../src/experiments/paper.js';
 import { EXPERIMENT_SETS, reproduceCells, runnableSets } from '../../src/experiments/reproduce.js';
-import { meanStd, pairCost } from '../../src/experiments/summary.js';
+import { historyDifference, meanStd, pairCost } from '../../src/experiments/summary.js';
+import { writeReproduceReport } from '../../src/experiments/reproduce-report.js';
+import type { Cell } from '../../src/experiments/cell.js';
+import { readFileSync } from 'node:fs';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { ConfigError } from '../../src/errors.js';
 import type { EpochMetrics } from '../../src/train/loop.js';
 
@@ -60,6 +64,33 @@ describe('summary numbers', () => {
     const a = outcome('a', [0.5, 0.9], { validationAccuracy: 0.6 });
     const b = outcome('b', [0.5, 0.9], { validationAccuracy: 0.6 });
     expect(pairCost(a, b)!.costA).toBeCloseTo(100, 10);
+  });
+});
+
+const tempDir = tempDirs('drive');
+
+describe('does the spiking phase change what is learned (snn-drive)', () => {
+  it('historyDifference: epochs whose train or test accuracy differs, and the largest gap', () => {
+    const a = outcome('a', [0.5, 0.7, 0.9]).history;
+    expect(historyDifference(a, a)).toEqual({ epochs: 3, differing: 0, largest: 0 });
+    const b = outcome('b', [0.5, 0.75]).history;
+    b[0] = { ...b[0], trainAccuracy: 0.49 };
+    const d = historyDifference(a, b);
+    expect(d.epochs).toBe(2);
+    expect(d.differing).toBe(2);
+    expect(d.largest).toBeCloseTo(0.05, 12);
+  });
+
+  it('the report says per comparison whether the accuracy ever differs from the analog drive, seed by seed', async () => {
+    const cells: Cell[] = ['analog', 'spikes', 'feedforward-off'].flatMap((variant) =>
+      [1, 2].map((seed) => ({ id: `snn-drive-${variant}-seed${seed}`, config: { task: 'mnist', model: 'snn', epochs: 3, seed }, labels: { set: 'snn-drive', family: 'snn', task: 'mnist', variant, seed } })),
+    );
+    const scores = { analog: [0.5, 0.7, 0.9], spikes: [0.5, 0.7, 0.9], 'feedforward-off': [0.5, 0.72, 0.9] } as Record<string, number[]>;
+    const outcomes = new Map(cells.map((c) => [c.id, outcome(c.id, scores[String(c.labels.variant)])]));
+    const root = tempDir();
+    const md = readFileSync((await writeReproduceReport(root, cells, outcomes, { scale: 'paper', seeds: 2, skipped: [] })).markdownPath, 'utf8');
+    expect(md).toContain('| spike-driven layers (`--drive spikes`) vs the analog drive | 2 | 6 | 0 | 0.00 pts | no measurable influence: the same train and test accuracy in every epoch |');
+    expect(md).toContain('| no phase (a) (`--feedforward off`) vs phase (a) with the analog drive | 2 | 6 | 2 | 2.00 pts | changes what is learned |');
   });
 });
 
