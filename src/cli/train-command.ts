@@ -218,7 +218,7 @@ export function registerTrainCommands(program: Command): void {
     const outDir = flags.out ?? defaultOutDir(config, flags);
     const run = prepareRun(config, { out: outDir, resume: flags.resume, overwrite: flags.overwrite });
     try {
-      if (run.lock.replaced) console.log(`  note: took over the stale lock of process ${run.lock.replaced.pid} on ${run.lock.replaced.host} (started ${run.lock.replaced.started}), which is gone`);
+      if (run.lock.replaced) console.log(`  note: took over the stale lock of process ${run.lock.replaced.pid} on ${run.lock.replaced.host} (started ${run.lock.replaced.started}), ${run.lock.staleBecause}`);
       const task = getTask(config.task);
       const data = await loadTaskData(config);
       const evalName = data.evalKind === 'test' ? 'test' : 'held-out';

@@ -143,7 +143,8 @@ type WorkerMessage =
  * The lock files of the cells this process's worker threads are running. A worker releases its
  * locks itself when it exits, but not when the process exits under it (a scheduler's SIGTERM at a
  * time limit: main.ts exits at once); then this thread removes them, so that the cells can resume
- * anywhere — a lock of a dead process can be taken over only on its own host. The lock file's name
+ * anywhere at once — another host can take a lock over only once its heartbeat is 10 minutes
+ * old (run-directory.ts). The lock file's name
  * is run-directory.ts's; only a lock of this very process (PID and host) is removed.
  */
 const inFlight = new Set<string>();

@@ -15,9 +15,12 @@
  * files from its checkpoint, so no epoch is ever lost or logged twice, and temporary files a crash
  * left behind are removed under the lock. The lock is created atomically (a hard link of a complete
  * file), so two processes can never both hold it; a lock whose process is gone (same host, dead
- * PID) is reported and taken over.
+ * PID) is reported and taken over. A lock from another host cannot be checked that way (a node of
+ * a cluster that died with its job): its holder refreshes the file's modification time at least
+ * every LOCK_HEARTBEAT_MS while it trains (`heartbeat`, after every batch), and a lock of another
+ * host not refreshed for STALE_LOCK_MS is taken over too.
  */
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,10 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 /** selfprop 0.1 wrote its checkpoints (format version 3) here. */
 export const LEGACY_CHECKPOINT_FILE = 'checkpoint.json';
 const LOCK_FILE = '.lock';
+/** A lock holder refreshes its lock file's modification time this often (at most). */
+export const LOCK_HEARTBEAT_MS = 60_000;
+/** A lock of another host whose file was not refreshed for this long is stale (ten missed heartbeats). */
+export const STALE_LOCK_MS = 10 * LOCK_HEARTBEAT_MS;
 /** The files and folders that make a run; --overwrite removes exactly these. */
 const RUN_ENTRIES = ['config.json', CHECKPOINT_FILE, LEGACY_CHECKPOINT_FILE, 'metrics.jsonl', 'weights.json', 'weights', 'figures', 'outcome.json'];
 
@@ -81,6 +88,8 @@ function releaseLockFile(path: string): void {
 export interface LockResult {
   /** The stale lock that was taken over, if any. */
   readonly replaced?: LockInfo;
+  /** Why it was stale: its process is gone (this host), or its heartbeat stopped (another host). */
+  readonly staleBecause?: string;
 }
 
 /** A directory holding (or about to hold) one run. */
@@ -127,12 +136,13 @@ export class RunDirectory {
         if (other.host === info.host && other.pid === process.pid && held.has(lockPath)) {
           throw new RunLockedError(`${this.dir} is already in use by this process (another run or cell in it)`);
         }
-        if (other.host !== info.host || pidAlive(other.pid)) {
+        const alive = other.host === info.host ? pidAlive(other.pid) : !this.lockSilentFor(STALE_LOCK_MS);
+        if (alive) {
           throw new RunLockedError(
             `${this.dir} is in use by process ${other.pid} on ${other.host} since ${other.started} (${lockPath}); wait for it, or remove that file if the process is gone`,
           );
         }
-        // Stale: its process is gone. Take it over under a second, short-lived lock, so that two
+        // Stale: its process is gone (or, on another host, silent for STALE_LOCK_MS). Take it over under a second, short-lived lock, so that two
         // processes that both found it stale cannot both remove a lock.
         if (this.takeOver(lockPath, draft, other)) replaced = other;
       }
@@ -144,7 +154,9 @@ export class RunDirectory {
     removeTemporaryFiles(this.dir);
     removeTemporaryFiles(this.path('weights'));
     removeTemporaryFiles(this.path('figures'));
-    return { replaced };
+    if (!replaced) return {};
+    const staleBecause = replaced.host === info.host ? 'which is gone' : `whose heartbeat stopped over ${STALE_LOCK_MS / 60_000} minutes ago`;
+    return { replaced, staleBecause };
   }
 
   /** Remove the stale lock `stale` if it is still there; false when another process is taking it over. */
@@ -170,6 +182,30 @@ export class RunDirectory {
 
   unlock(): void {
     releaseLockFile(this.path(LOCK_FILE));
+  }
+
+  private lastBeat = Date.now();
+
+  /** Refresh the lock file's modification time if LOCK_HEARTBEAT_MS have passed (a holder calls it often). */
+  heartbeat(now = Date.now()): void {
+    if (now - this.lastBeat < LOCK_HEARTBEAT_MS) return;
+    this.lastBeat = now;
+    const lockPath = this.path(LOCK_FILE);
+    if (!held.has(lockPath)) return;
+    try {
+      utimesSync(lockPath, now / 1000, now / 1000);
+    } catch {
+      // the lock file went away (removed by hand): training goes on; the next lock() sees the directory free
+    }
+  }
+
+  /** The lock file was not modified for `ms` (by the file system's clock, as its holder's heartbeat sets it). */
+  private lockSilentFor(ms: number): boolean {
+    try {
+      return Date.now() - statSync(this.path(LOCK_FILE)).mtimeMs > ms;
+    } catch {
+      return false;
+    }
   }
 
   private readLock(): LockInfo | undefined {

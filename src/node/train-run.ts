@@ -72,7 +72,13 @@ export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: T
   const initial = !resumeFrom && config.initWeights ? loadWeights(config.initWeights, modelLayers(config)) : undefined;
   try {
     const result = await train(config, loaded, {
-      hooks,
+      hooks: {
+        ...hooks,
+        onBatch: (info) => {
+          dir.heartbeat(); // keeps the lock fresh for processes on other hosts (run-directory.ts)
+          return hooks.onBatch?.(info);
+        },
+      },
       initial,
       resumeFrom,
       memoryMiB: () => process.resourceUsage().maxRSS / 1024,

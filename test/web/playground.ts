@@ -109,6 +109,18 @@ function serve(prefix: string): Promise<Server> {
 // ---------------------------------------------------------------- the page
 
 const node1 = await nodeRun();
+{
+  // a second start while the first is still loading its backend is refused, and the first run is unharmed
+  const session = new Session({ post: () => {}, yieldNow: () => new Promise((r) => setImmediate(r)) });
+  await session.load({ kind: 'embedded', bytes: new Uint8Array(readFileSync(join(dist, 'data', 'mnist-embedded.idx.gz'))), url: 'mnist-embedded.idx.gz' });
+  const first = session.start({ input: { model: 'snn' }, engine: 'wasm', maxBatches: 2, views: false });
+  const second = await session.start({ input: { model: 'snn' }, engine: 'wasm', maxBatches: 2, views: false }).then(
+    () => 'started',
+    (e: Error) => e.message,
+  );
+  const done = await first;
+  check('a start during a start is refused; the first run ends', second === 'a run is already in progress' && done.batches === 2, `second: ${second}; first: ${done.batches} batches`);
+}
 console.log(`node: held-out accuracy ${node1.result.accuracy.toFixed(4)} after ${node1.result.batches} batches, ${node1.result.samplesPerSecond.toFixed(0)} samples/s (${node1.result.wasmVariant ?? 'TF.js wasm'}, kernels ${node1.result.kernels})`);
 
 const { chromium } = await import('playwright-core');

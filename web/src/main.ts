@@ -421,7 +421,8 @@ async function resolveNow(): Promise<void> {
     }
     configProblem = undefined;
     hideError('config-error');
-    const shown = configs.map((c) => ({ ...c, backend: engine() }));
+    // as the run will record it: the schema's backends are wasm and cpu (a GPU engine is shown beside the run)
+    const shown = configs.map((c) => ({ ...c, backend: engine() === 'cpu' ? 'cpu' : 'wasm' }));
     $('resolved').textContent = JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2);
   } catch (error) {
     configProblem = errorText(error);
@@ -735,7 +736,7 @@ function showMetricLinks(): void {
     const lines = (rows: readonly object[]) => new Blob([rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '')], { type: 'application/x-ndjson' });
     link(list, `${p}metrics.jsonl`, lines(slot.epochs), 'one object per epoch (the last one partial when a batch limit ends it)');
     link(list, `${p}batches.jsonl`, lines(slot.points), 'one object per training batch');
-    link(list, `${p}config.json`, new Blob([JSON.stringify(slot.info.config, null, 2)], { type: 'application/json' }), 'the resolved run config');
+    link(list, `${p}config.json`, new Blob([JSON.stringify(slot.info.config, null, 2)], { type: 'application/json' }), slot.info.backend === slot.info.config.backend ? 'the resolved run config' : `the resolved run config (this run trained on ${slot.info.backend}, which Node lacks: the file names Node's default backend)`);
   }
 }
 

@@ -180,6 +180,8 @@ export class Session {
   private data?: TaskData;
   private summary?: DataSummary;
   private active?: ActiveRun;
+  /** A start() is between its call and train()'s first hook (loading the backend, resolving the data). */
+  private starting = false;
   /** The last run's model (weights and views after it ended). */
   private last?: ActiveRun;
   private paused = false;
@@ -259,7 +261,17 @@ export class Session {
 
   /** One run, to the end of its epochs or batch limit, or until stop(): one call of the core's train(). */
   async start(request: StartRequest): Promise<RunResult> {
-    if (this.active) throw new Error('a run is already in progress');
+    // `active` is set only once train() starts the run: a second start while the backend loads is refused too
+    if (this.active || this.starting) throw new Error('a run is already in progress');
+    this.starting = true;
+    try {
+      return await this.run(request);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async run(request: StartRequest): Promise<RunResult> {
     if (!this.data || !this.summary) throw new Error('no data loaded');
     const engine = request.engine;
     // The run config names wasm or cpu (the schema's backends); the engine that runs is the page's
@@ -356,7 +368,8 @@ export class Session {
     this.host.post({
       type: 'started',
       info: {
-        config: { ...config, backend: engine } as unknown as RunConfig,
+        // the config as resolved (backend wasm or cpu, as the schema has them); a GPU engine shows as `backend`
+        config,
         backend,
         ...(backend === 'wasm' && this.host.wasmVariant ? { wasmVariant: this.host.wasmVariant } : {}),
         implementation: model.implementation,
