@@ -12,13 +12,14 @@
  * When the compiled worker script is not there (the library running from its TypeScript sources,
  * as in the tests), cells run in this thread, one after another.
  */
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { availableParallelism, hostname } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../node/files.js';
+import { releaseLockFile, RunDirectory } from '../node/run-directory.js';
 import type { ProgressInfo } from '../train/loop.js';
 import { cellDir, DataCache, finishedWithConfig, runCell, type Cell, type CellOutcome } from './cell.js';
 
@@ -144,26 +145,18 @@ type WorkerMessage =
  * locks itself when it exits, but not when the process exits under it (a scheduler's SIGTERM at a
  * time limit: main.ts exits at once); then this thread removes them, so that the cells can resume
  * anywhere at once — another host can take a lock over only once its heartbeat is 10 minutes
- * old (run-directory.ts). The lock file's name
- * is run-directory.ts's; only a lock of this very process (PID and host) is removed.
+ * old (run-directory.ts). Only a lock of this very process (PID and host) is removed.
  */
 const inFlight = new Set<string>();
 let exitHookInstalled = false;
 
 function trackLock(root: string, id: string): string {
-  const path = join(cellDir(root, id), '.lock');
+  const path = new RunDirectory(cellDir(root, id)).lockFile();
   inFlight.add(path);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const lock of inFlight) {
-        try {
-          const info = JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number; host?: string };
-          if (info.pid === process.pid && info.host === hostname()) unlinkSync(lock);
-        } catch {
-          // gone already, or not ours
-        }
-      }
+      for (const lock of inFlight) releaseLockFile(lock);
     });
   }
   return path;

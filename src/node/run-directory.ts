@@ -75,7 +75,8 @@ function installExitHook(): void {
   });
 }
 
-function releaseLockFile(path: string): void {
+/** Remove the lock file at `path` if this very process (PID and host) holds it. */
+export function releaseLockFile(path: string): void {
   try {
     const info = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
     if (info.pid === process.pid && info.host === hostname()) unlinkSync(path);
@@ -180,8 +181,13 @@ export class RunDirectory {
     }
   }
 
+  /** The lock file's path. */
+  lockFile(): string {
+    return this.path(LOCK_FILE);
+  }
+
   unlock(): void {
-    releaseLockFile(this.path(LOCK_FILE));
+    releaseLockFile(this.lockFile());
   }
 
   private lastBeat = Date.now();
