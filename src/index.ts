@@ -52,6 +52,9 @@ export { SmlpModel } from './models/smlp/model.js';
 export { AnnModel } from './models/ann/model.js';
 export { PLASTICITY_RULES, RULE_NAMES, getRule, type RuleDescriptor, type RuleName } from './plasticity/registry.js';
 export { compileKernels, kernelsUnavailable, KernelUnavailableError } from './kernels/index.js';
+export { NeuronKernels } from './kernels/neurons.js';
+export { lifOnThreads, runLifCall, rowSlices, type LifCall, type LifCallResult, type LifThreads } from './kernels/lif-threads.js';
+export { sharedMemoryThreads, serveLifCalls, LifThreadError, type MessageEndpoint } from './kernels/lif-transport.js';
 
 // Tasks and data.
 export { getTask, TASK_NAMES, type TaskName } from './tasks/registry.js';

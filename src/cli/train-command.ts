@@ -66,6 +66,7 @@ interface CommonFlags {
   resume?: boolean;
   overwrite?: boolean;
   initWeights?: string;
+  threads?: number;
 }
 
 type TrainFlags = CommonFlags & Record<string, unknown>;
@@ -200,7 +201,8 @@ export function registerTrainCommands(program: Command): void {
     .option('--out <dir>', 'output directory (default runs/<task>-<model>-<variant>, with -2, -3 … when taken)')
     .option('--resume', "continue the run in --out from its checkpoint (its own config; only --epochs may change)")
     .option('--overwrite', 'replace the run in --out (without it, a directory holding a run is refused)')
-    .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)');
+    .option('--init-weights <path>', 'initial weights: a weights JSON file or a directory of W1.npy … (and b2.npy …)')
+    .option('--threads <n>', "threads for one run (default 1): the snn model's LIF phase runs as row slices of each batch on n threads, the same bits as on one (batch 1 gains nothing)", integer('--threads'));
   for (const { option, families } of familyOptions()) {
     const only = families.length === Object.keys(MODEL_FAMILIES).length ? '' : `[${families.join(', ')}] `;
     const o = new Option(option.flags, `${only}${option.description}`);
@@ -215,6 +217,9 @@ export function registerTrainCommands(program: Command): void {
     if (flags.resume && !flags.out) throw new ConfigError('--resume needs --out: the run directory to continue');
     const config = configFromFlags(flags, flags.out ?? '');
     checkNetworkFitsTask(config, flags.config ?? 'command line');
+    const threads = flags.threads ?? 1;
+    if (threads < 1) throw new ConfigError(`--threads ${threads}: at least 1`);
+    if (threads > 1 && config.model !== 'snn') throw new ConfigError(`--threads ${threads}: only the snn model has threaded loops (the ${config.model} model runs on one thread)`);
     const outDir = flags.out ?? defaultOutDir(config, flags);
     const run = prepareRun(config, { out: outDir, resume: flags.resume, overwrite: flags.overwrite });
     try {
@@ -242,7 +247,7 @@ export function registerTrainCommands(program: Command): void {
             last = m;
             console.log(epochLine(config, m, evalName));
           },
-        });
+        }, threads);
         last = result.history[result.history.length - 1] ?? last;
       } finally {
         progress.stop();

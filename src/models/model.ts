@@ -3,6 +3,7 @@
  * batch of training or evaluation, its parameters for export, every array a checkpoint must hold to
  * continue bit for bit (named, with its shape), and the §4 operation count.
  */
+import type { LifThreads } from '../kernels/lif-threads.js';
 import type { Matrix, RandomStream } from '../tensor/index.js';
 
 export interface BatchContext {
@@ -61,6 +62,11 @@ export interface Model {
   stateArrays(): NamedArray[];
   /** The paper's operations per sample per epoch (§4). */
   paperOpsPerSample(): number;
+  /**
+   * Run the hot loops that can on these helper threads too (before the first batch; results
+   * bit-identical to one thread). Absent where a family has no threaded loops.
+   */
+  useThreads?(threads: LifThreads): void;
 }
 
 /** Names and shapes for a model's weights W1 … and biases b1 … (b1, the input's, is empty). */

@@ -34,6 +34,7 @@ export { directorySource, fileByteSource, writeFileAtomic, readBytes } from './f
 
 // Runs on disk.
 export { trainRun, prepareRun, trainPrepared, type RunOptions, type PreparedRun } from './train-run.js';
+export { lifThreads, type WorkerLifThreads } from './threads/worker-threads.js';
 export { RunDirectory, RunLockedError, readRunHistory, readMetricsFile, CHECKPOINT_FILE } from './run-directory.js';
 export { loadWeights, saveWeightsJson, saveWeightsNpy, readNpy, writeNpy } from './weights-files.js';
 

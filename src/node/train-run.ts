@@ -10,6 +10,7 @@ import { ConfigError, DivergenceError } from '../errors.js';
 import { canonicalJson, differingField, rowsOf, runData, train, type TrainingHooks, type TrainingResult } from '../train/loop.js';
 import { modelLayers, resolveRunConfig, type RunConfig } from '../train/run-config.js';
 import { readMetricsFile, RunDirectory, type LockResult } from './run-directory.js';
+import { lifThreads } from './threads/worker-threads.js';
 import { loadWeights } from './weights-files.js';
 
 export interface RunOptions {
@@ -20,6 +21,8 @@ export interface RunOptions {
   /** Replace the run in `out`. Without it (or `resume`), a directory holding a run is refused. */
   readonly overwrite?: boolean;
   readonly hooks?: TrainingHooks;
+  /** Threads for the run (default 1; see trainPrepared). */
+  readonly threads?: number;
 }
 
 export interface PreparedRun {
@@ -63,13 +66,18 @@ export function prepareRun(config: RunConfig, options: Pick<RunOptions, 'out' | 
   }
 }
 
-/** Train a prepared run on `loaded` (the lock stays held; the caller unlocks). */
-export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+/**
+ * Train a prepared run on `loaded` (the lock stays held; the caller unlocks). With `threads` > 1 the
+ * model's threaded loops (the SNN's LIF phase) also run on threads − 1 helper threads, made for the
+ * run and ended with it; the results are the same bits as on one thread.
+ */
+export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: TrainingHooks = {}, threads = 1): Promise<TrainingResult> {
   const { dir, config } = run;
   const rows = rowsOf(runData(config, loaded)); // what train() will use: the validation rows held out
   const resumeFrom = run.resuming ? dir.readCheckpoint(rows) : undefined;
   if (resumeFrom) dir.writeDerived(resumeFrom.history, resumeFrom.model); // the log and weights of the checkpoint's epoch
   const initial = !resumeFrom && config.initWeights ? loadWeights(config.initWeights, modelLayers(config)) : undefined;
+  const helpers = threads > 1 ? await lifThreads(threads) : undefined;
   try {
     const result = await train(config, loaded, {
       hooks: {
@@ -81,6 +89,7 @@ export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: T
       },
       initial,
       resumeFrom,
+      threads: helpers,
       memoryMiB: () => process.resourceUsage().maxRSS / 1024,
       onEpochEnd: ({ epoch, model, rng, history }) => dir.commitEpoch({ epoch, config, model, rngState: rng.state(), history, rows }),
     });
@@ -90,6 +99,8 @@ export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: T
       throw new DivergenceError(`${err.message}; the last good checkpoint (${dir.path('checkpoint.safetensors')}) is intact`);
     }
     throw err;
+  } finally {
+    await helpers?.close();
   }
 }
 
@@ -97,7 +108,7 @@ export async function trainPrepared(run: PreparedRun, loaded: TaskData, hooks: T
 export async function trainRun(config: RunConfig, data: TaskData, options: RunOptions): Promise<TrainingResult> {
   const run = prepareRun(config, options);
   try {
-    return await trainPrepared(run, data, options.hooks);
+    return await trainPrepared(run, data, options.hooks, options.threads);
   } finally {
     run.dir.unlock();
   }

@@ -8,6 +8,7 @@
  * `runSplit` is the one batch loop: training, evaluation, `selfprop eval` and the bench all run
  * batches through it.
  */
+import type { LifThreads } from '../kernels/lif-threads.js';
 import { datasetRows, holdOutValidation, type Dataset, type TaskData } from '../data/dataset.js';
 import { ConfigError, DataFormatError, DivergenceError } from '../errors.js';
 import { getFamily } from '../models/registry.js';
@@ -115,6 +116,8 @@ export interface TrainingOptions {
    * config's `backend` cannot name) instead of switching to the config's.
    */
   keepBackend?: boolean;
+  /** Helper threads for the model's hot loops (the host makes them: selfprop/node's `lifThreads`); results are the same bits. */
+  threads?: LifThreads;
 }
 
 export interface TrainingResult {
@@ -170,6 +173,10 @@ export async function train(config: RunConfig, loaded: TaskData, options: Traini
   const resume = options.resumeFrom;
   const rng = resume ? RandomStream.fromState(resume.rngState) : RandomStream.fromSeed(config.seed);
   const model = resume ? resume.model : createModel(config, rng, rows, options.initial);
+  if (options.threads && options.threads.helpers > 0) {
+    if (!model.useThreads) throw new ConfigError(`threads: the ${config.model} model runs on one thread (only the snn model's LIF phase has threaded kernels)`);
+    model.useThreads(options.threads);
+  }
   const history: EpochMetrics[] = resume ? [...resume.history] : [];
   const startEpoch = resume?.epoch ?? 0;
   const task = getTask(config.task);

@@ -92,15 +92,15 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** web/dist served under /some/folder/, as a plain static host would (no special headers). */
-function serve(prefix: string): Promise<Server> {
+/** web/dist served under /some/folder/, as a plain static host would (no special headers unless given). */
+function serve(prefix: string, headers: Record<string, string> = {}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (!path.startsWith(prefix)) return void res.writeHead(404).end('not found');
     const rel = normalize(path.slice(prefix.length) || 'index.html');
     const file = join(dist, rel.endsWith(sep) || rel === '.' ? join(rel, 'index.html') : rel);
     if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) return void res.writeHead(404).end('not found');
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', ...headers });
     res.end(readFileSync(file));
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
@@ -139,13 +139,26 @@ const consoleErrors: string[] = [];
 context.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
 context.on('weberror', (e) => void consoleErrors.push(String(e.error())));
 
-async function pageRun(): Promise<{ result: RunResult & Record<string, unknown>; page: import('playwright-core').Page }> {
+async function pageRun(at = base, extra = ''): Promise<{ result: RunResult & Record<string, unknown>; page: import('playwright-core').Page }> {
   const page = await context.newPage();
-  await page.goto(`${base}?autorun=1&batches=${BATCHES}`);
+  await page.goto(`${at}?autorun=1&batches=${BATCHES}${extra}`);
   await page.waitForFunction(() => (document.getElementById('result')?.textContent ?? '') !== '' || document.querySelector('#run-error:not([hidden])') !== null, undefined, { timeout: 240_000 });
   const runError = await page.locator('#run-error').textContent();
   if (runError) throw new Error(`the page's run failed: ${runError}`);
   return { result: JSON.parse((await page.locator('#result').textContent()) as string), page };
+}
+
+/** The page's W1.npy download, read back, and its largest difference from the Node run's W1. */
+async function downloadW1(page: import('playwright-core').Page, name: string): Promise<{ w1: ReturnType<typeof decodeNpy>; diff: number }> {
+  const link = page.locator('a[download="W1.npy"]');
+  await link.waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const saved = join(output, name);
+  await download.saveAs(saved);
+  const w1 = decodeNpy(new Uint8Array(readFileSync(saved)), saved);
+  let diff = 0;
+  for (let i = 0; i < w1.data.length; i++) diff = Math.max(diff, Math.abs(w1.data[i] - node1.w1[i]));
+  return { w1, diff };
 }
 
 try {
@@ -227,15 +240,21 @@ try {
   check('the spike raster is drawn', raster.spikes > 0 && raster.inked > 100, `${raster.spikes} spikes, ${raster.inked} dark pixels`);
   check('the receptive fields are drawn', fields.inked > 1000, `${fields.inked} coloured pixels`);
 
-  const link = run.locator('a[download="W1.npy"]');
-  await link.waitFor({ timeout: 30_000 });
-  const [download] = await Promise.all([run.waitForEvent('download'), link.click()]);
-  const saved = join(output, 'W1.npy');
-  await download.saveAs(saved);
-  const w1 = decodeNpy(new Uint8Array(readFileSync(saved)), saved);
-  let diff = 0;
-  for (let i = 0; i < w1.data.length; i++) diff = Math.max(diff, Math.abs(w1.data[i] - node1.w1[i]));
+  const { w1, diff } = await downloadW1(run, 'W1.npy');
   check('the downloaded W1.npy reads back, equal to the Node run\'s', w1.shape.join('×') === '784×500' && w1.data.every(Number.isFinite) && diff <= 1e-6, `shape ${w1.shape.join('×')}; max |W1(page) − W1(Node)| = ${diff.toExponential(2)}${diff > 1e-6 ? ' (was web/dist built from other sources? rerun npm run build:web)' : ''}`);
+
+  // Threads: the same site from a host that sends the isolation headers, threads=2: TF.js WASM on
+  // two threads and one LIF helper worker per training worker; the weights of one thread.
+  const isolated = await serve(prefix, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+  try {
+    const threaded = await pageRun(`http://127.0.0.1:${(isolated.address() as AddressInfo).port}${prefix}`, '&threads=2');
+    const slices = threaded.result.implementation.some((l) => /row slices on 2 threads/.test(l));
+    const t = await downloadW1(threaded.page, 'W1-threads.npy');
+    check('threads=2 in an isolated page: the LIF phase on 2 threads, W1 equal to one thread\'s', slices && t.diff <= 1e-6 && threaded.result.batches === BATCHES, `${threaded.result.wasmVariant}; ${slices ? 'row slices on 2 threads' : `no LIF threads: ${threaded.result.implementation.join('; ')}`}; max |W1(2 threads) − W1(Node, 1 thread)| = ${t.diff.toExponential(2)}; ${threaded.result.samplesPerSecond.toFixed(0)} samples/s against ${result.samplesPerSecond.toFixed(0)} on one`);
+    await threaded.page.close();
+  } finally {
+    isolated.close();
+  }
 
   await run.locator('#curves').scrollIntoViewIfNeeded();
   await run.screenshot({ path: join(output, 'playground.png'), fullPage: true });

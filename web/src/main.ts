@@ -453,7 +453,7 @@ function renderEngine(): void {
     notes.append(li);
   };
   add(`TF.js WASM: ${caps.engines.wasm ?? caps.wasmVariant}`, caps.engines.wasm !== null);
-  add(caps.crossOriginIsolated ? `The page is cross-origin isolated: up to ${caps.hardwareConcurrency} TF.js WASM threads.` : 'The page is not cross-origin isolated: TF.js WASM runs one thread (threads need COOP/COEP headers).');
+  add(caps.crossOriginIsolated ? `The page is cross-origin isolated: up to ${caps.hardwareConcurrency} threads, for TF.js WASM and the SNN's LIF phase (row slices of each batch, the same bits as one thread).` : 'The page is not cross-origin isolated: TF.js WASM and the SNN run on one thread (threads need COOP/COEP headers).');
   for (const e of ['webgl', 'webgpu'] as const) add(caps.engines[e] === null ? `${names[e]}: available.` : `${names[e]}: ${caps.engines[e]}.`);
   add(caps.kernels === null ? 'The library\'s WebAssembly kernels compiled (SIMD).' : `WebAssembly kernels: ${caps.kernels}`, caps.kernels !== null);
   const chosen = caps.engines[engine()];

@@ -37,6 +37,7 @@ import {
   type BackendOptions,
   type Dataset,
   type EpochMetrics,
+  type LifThreads,
   type Matrix,
   type Model,
   type ProgressInfo,
@@ -73,6 +74,8 @@ export interface SessionHost {
   readonly backendOptions?: BackendOptions;
   /** Which TF.js WASM binary the host loads, for the page (e.g. "tfjs-backend-wasm-simd.wasm, 1 thread"). */
   readonly wasmVariant?: string;
+  /** Helper threads for the SNN's LIF phase (the page's threads − 1; results are the same bits). */
+  readonly lifThreads?: LifThreads;
 }
 
 /** Thrown out of a batch hook to end a run (Reset). */
@@ -294,6 +297,7 @@ export class Session {
     try {
       await train(config, loaded, {
         keepBackend: true,
+        ...(config.model === 'snn' && this.host.lifThreads ? { threads: this.host.lifThreads } : {}),
         ...(request.maxBatches !== undefined ? { maxBatches: request.maxBatches } : {}),
         ...(initial ? { initial } : {}),
         hooks: {

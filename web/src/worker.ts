@@ -8,7 +8,7 @@
  */
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { compileKernels, currentBackend, useBackend } from 'selfprop';
+import { compileKernels, currentBackend, sharedMemoryThreads, useBackend, type LifThreads } from 'selfprop';
 import type { Capabilities, Engine, FromWorker, ToWorker } from './protocol.js';
 import { buildCatalog, errorMessage, Session } from './session.js';
 
@@ -58,6 +58,30 @@ function probeWebGl(): string | null {
 
 let session: Session | undefined;
 
+/**
+ * `count` LIF helper threads (lif-helper.ts) for the SNN's LIF phase, once each has loaded its
+ * kernels; a helper that fails to start is an error here, not a hang later.
+ */
+async function startLifHelpers(count: number): Promise<LifThreads | undefined> {
+  if (count < 1) return undefined;
+  const helpers = Array.from({ length: count }, (_, i) => new Worker(new URL('./lif-helper.ts', import.meta.url), { type: 'module', name: `selfprop LIF helper ${i + 1}` }));
+  await Promise.all(
+    helpers.map(
+      (helper, i) =>
+        new Promise<void>((resolve, reject) => {
+          helper.onerror = (event) => reject(new Error(`LIF helper thread ${i + 1} could not start (${event.message || 'no message'})`));
+          helper.onmessage = (event: MessageEvent<{ ready: boolean; error?: string }>) => {
+            helper.onmessage = null;
+            helper.onerror = null;
+            if (event.data.ready) resolve();
+            else reject(new Error(`LIF helper thread ${i + 1} could not start (${event.data.error})`));
+          };
+        }),
+    ),
+  );
+  return sharedMemoryThreads(helpers);
+}
+
 async function init(wasmPaths: string, threads: number): Promise<void> {
   const isolated = scope.crossOriginIsolated === true;
   if (threads > 1 && !isolated) throw new Error(`${threads} TF.js WASM threads need a cross-origin-isolated page (COOP/COEP headers); this one is not`);
@@ -88,7 +112,9 @@ async function init(wasmPaths: string, threads: number): Promise<void> {
     engines,
     wasmVariant,
   };
-  session = new Session({ post, yieldNow, backendOptions, wasmVariant });
+  // the same threads for the SNN's LIF phase: threads − 1 helpers beside this worker (the page is isolated when threads > 1)
+  const lifThreads = kernels === null ? await startLifHelpers(threads - 1) : undefined;
+  session = new Session({ post, yieldNow, backendOptions, wasmVariant, lifThreads });
   post({ type: 'ready', capabilities, catalog: buildCatalog() });
 }
 

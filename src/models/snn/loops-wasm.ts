@@ -21,6 +21,7 @@
  *   update, bit-identical to plasticity/stdp.ts + the JS update; both from the presynaptic rows
  *   that are nonzero in the batch only. Any other rule runs its JS function.
  */
+import { lifOnThreads, type LifThreads } from '../../kernels/lif-threads.js';
 import { NeuronKernels } from '../../kernels/neurons.js';
 import { isHiddenMatrix, sbpSpread } from '../../plasticity/sbp.js';
 import type { SnnConfig } from './config.js';
@@ -32,7 +33,11 @@ import { hiddenStepJs, type RelaxationLoops } from './relaxation.js';
 /** Widest layer whose product the LIF kernel fuses (the output layers: 10 to 26 neurons). */
 export const KERNEL_MAX_COLS = 64;
 
-export function wasmLoops(config: SnnConfig): SnnLoops {
+/**
+ * With `threads`, a LIF layer of more than one row runs as row slices on this thread and the
+ * helpers (kernels/lif-threads.ts: bit-identical to one thread); the other phases stay on this one.
+ */
+export function wasmLoops(config: SnnConfig, threads?: LifThreads): SnnLoops {
   const kernels = new NeuronKernels();
   const lifInKernel = !config.stp.enabled && config.drive === 'analog';
   const fast = config.lif.precision === 'fast';
@@ -56,6 +61,9 @@ export function wasmLoops(config: SnnConfig): SnnLoops {
       if (!lifInKernel) return lifLayerSteps(job);
       const fuse = job.next !== undefined && job.next.cols <= KERNEL_MAX_COLS;
       const record = { stack: job.record === 'activity' && !fuse, next: fuse ? job.next : undefined };
+      if (threads && threads.helpers > 0 && job.rows > 1) {
+        return lifOnThreads(kernels, threads, { ...job, record, fast });
+      }
       const run = job.varying
         ? kernels.lifVaryingDrive(job.current, job.state, job.particles, job.params, job.rows, job.steps, job.final, record, fast)
         : kernels.lifConstantDrive(job.current, job.state, job.particles, job.params, job.rows, job.steps, job.final, record, fast);
@@ -99,8 +107,8 @@ export function wasmLoops(config: SnnConfig): SnnLoops {
   const description = [
     'products (x·W₁, energy): WebAssembly, zero inputs skipped, summed as TF.js (bit-identical)',
     lifInKernel
-      ? `feedforward: WebAssembly σ̃ and LIF loop, ${fast ? 'fast (float32 ×4, 1/g_leak)' : 'exact (float64, bit-identical V/g/spikes)'}, product with next layers of ≤ ${KERNEL_MAX_COLS} fused (wider: TF.js)`
-      : `feedforward: WebAssembly σ̃, JS LIF loop (the LIF kernel has no ${config.stp.enabled ? 'STP' : 'spike drive'})`,
+      ? `feedforward: WebAssembly σ̃ and LIF loop, ${fast ? 'fast (float32 ×4, 1/g_leak)' : 'exact (float64, bit-identical V/g/spikes)'}, product with next layers of ≤ ${KERNEL_MAX_COLS} fused (wider: TF.js)${threads && threads.helpers > 0 ? `; LIF layers as row slices on ${threads.helpers + 1} threads (batches of 2+ rows)` : ''}`
+      : `feedforward: WebAssembly σ̃, JS LIF loop (the LIF kernel has no ${config.stp.enabled ? 'STP' : 'spike drive'}${threads && threads.helpers > 0 ? '; one thread' : ''})`,
     `relaxations: WebAssembly (${config.layers.length} layers, products fused, summed as TF.js, zero terms skipped; float32 updates)`,
     ruleInKernel
       ? `plasticity: WebAssembly ${stdp ? `${config.rule} products, ΔW and update` : 'SBP passes, product and update'} (zero presynaptic rows skipped, bit-identical)`

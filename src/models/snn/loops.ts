@@ -11,6 +11,7 @@
 import type { SnnConfig } from './config.js';
 import { jsFeedforward, type FeedforwardLoops } from './feedforward.js';
 import { jsPlasticity, type PlasticityLoops } from './learning.js';
+import type { LifThreads } from '../../kernels/lif-threads.js';
 import { wasmLoops } from './loops-wasm.js';
 import { jsRelaxation, type RelaxationLoops } from './relaxation.js';
 import { type Matrix, matMul } from '../../tensor/index.js';
@@ -45,7 +46,11 @@ export const JS_LOOPS: SnnLoops = {
   description: ['feedforward, relaxations, plasticity: JS loops (the reference, float64)', 'products (x·W₁, energy): TF.js'],
 };
 
-/** The loops a model of `config` runs on: the JS reference, or the kernels where they apply. */
-export function snnLoops(config: SnnConfig, kernels: KernelsSetting): SnnLoops {
-  return kernels === 'js' ? JS_LOOPS : wasmLoops(config);
+/**
+ * The loops a model of `config` runs on: the JS reference, or the kernels where they apply (with
+ * `threads`, the LIF phase on several threads; the JS loops run on one).
+ */
+export function snnLoops(config: SnnConfig, kernels: KernelsSetting, threads?: LifThreads): SnnLoops {
+  if (kernels === 'js') return threads && threads.helpers > 0 ? { ...JS_LOOPS, description: [...JS_LOOPS.description, 'threads: none (the JS loops run on one thread)'] } : JS_LOOPS;
+  return wasmLoops(config, threads);
 }

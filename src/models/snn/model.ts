@@ -1,4 +1,5 @@
 /** The §1 network as a `Model`: a thin stateful wrapper over the pure phase functions. */
+import type { LifThreads } from '../../kernels/lif-threads.js';
 import { getRule } from '../../plasticity/registry.js';
 import type { Matrix } from '../../tensor/index.js';
 import type { ModelBuild } from '../family.js';
@@ -24,17 +25,29 @@ export function snnPaperOps(layers: readonly number[], rule: string): number {
 export class SnnModel implements Model {
   readonly network: SnnNetwork;
   readonly state: SnnState;
-  readonly loops: SnnLoops;
+  private hotLoops: SnnLoops;
   /** When set, trainBatch adds each phase's seconds to it (the bench). */
   timer?: PhaseTimer;
   /** When set, sees every training batch's free and nudged states before the update. */
   observe?: PhaseObserver;
 
+  private readonly kernels: ModelBuild['kernels'];
+
   constructor(config: SnnConfig, build: Pick<ModelBuild, 'rng' | 'batchSize' | 'kernels' | 'initial'>) {
     const network = initNetwork(config, build.rng);
     this.network = build.initial ? { ...network, weights: build.initial.weights, biases: build.initial.biases } : network;
     this.state = initState(config, build.batchSize);
-    this.loops = snnLoops(config, build.kernels);
+    this.kernels = build.kernels;
+    this.hotLoops = snnLoops(config, build.kernels);
+  }
+
+  /** The LIF phase on helper threads as well (kernels "wasm", analog drive without STP; see loops-wasm.ts). */
+  useThreads(threads: LifThreads): void {
+    this.hotLoops = snnLoops(this.network.config, this.kernels, threads);
+  }
+
+  get loops(): SnnLoops {
+    return this.hotLoops;
   }
 
   get layers(): readonly number[] {
