@@ -95,6 +95,7 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
   const judged = CLAIMS.filter((c) => groups.some((g) => g.set === c.set)).map((c) => judge(c, claimValues(groups.find((g) => g.set === c.set), c.variant, outcomes)));
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed');
   const short = shortOfPaper(groups, outcomes);
+  const unfinished = cells.filter((c) => !outcomes.has(c.id)).map((c) => c.id);
   const md: string[] = [
     '# selfprop reproduce — report',
     '',
@@ -106,6 +107,7 @@ export async function writeReproduceReport(root: string, cells: readonly Cell[],
       ? [`- **Fewer epochs than the paper**: ${short.join('; ')}. Those numbers are not converged runs of the paper's protocol.`]
       : []),
     ...(context.seeds === 1 ? ['- **One seed**: there is no spread, so "reproduced" below means within 0.1 points (2 % of a cost ratio) of the paper.'] : []),
+    ...(unfinished.length ? [`- **Not finished** (${unfinished.length}; no numbers of theirs below): ${unfinished.map((id) => `\`${id}\``).join(', ')}.`] : []),
     ...context.skipped.map((s) => `- Not run: ${s.set} — ${s.why}.`),
     '- Not run: every DvsGesture experiment — the DVS128 Gesture recordings are not distributed with selfprop (`selfprop data fetch dvsgesture` says where to get them); the paper\'s SNN DvsGesture number carries the preprocessing error of docs/algorithms.md §1.6 and is not comparable anyway.',
     '',

@@ -91,6 +91,15 @@ describe('does the spiking phase change what is learned (snn-drive)', () => {
     const md = readFileSync((await writeReproduceReport(root, cells, outcomes, { scale: 'paper', seeds: 2, skipped: [] })).markdownPath, 'utf8');
     expect(md).toContain('| spike-driven layers (`--drive spikes`) vs the analog drive | 2 | 6 | 0 | 0.00 pts | no measurable influence: the same train and test accuracy in every epoch |');
     expect(md).toContain('| no phase (a) (`--feedforward off`) vs phase (a) with the analog drive | 2 | 6 | 4 | 2.00 pts | changes what is learned |');
+    expect(md).not.toContain('Not finished');
+  });
+
+  it('names every cell that has not finished', async () => {
+    const cells: Cell[] = [1, 2, 3].map((seed) => ({ id: `snn-drive-analog-seed${seed}`, config: { task: 'mnist', model: 'snn', epochs: 3, seed }, labels: { set: 'snn-drive', family: 'snn', task: 'mnist', variant: 'analog', seed } }));
+    const outcomes = new Map([[cells[0].id, outcome(cells[0].id, [0.5, 0.7, 0.9])]]);
+    const md = readFileSync((await writeReproduceReport(tempDir(), cells, outcomes, { scale: 'paper', seeds: 3, skipped: [] })).markdownPath, 'utf8');
+    expect(md).toContain('1 of 3 runs finished');
+    expect(md).toContain('- **Not finished** (2; no numbers of theirs below): `snn-drive-analog-seed2`, `snn-drive-analog-seed3`.');
   });
 });
 
