@@ -153,13 +153,24 @@ export function lifOnThreads(kernels: NeuronKernels, threads: LifThreads, job: L
     fast: job.fast,
   });
   for (let i = 1; i < slices.length; i++) threads.post(i - 1, callOf(slices[i]));
-  const results = [runLifCall(kernels, callOf(slices[0]))];
-  // runLifCall counted the caller's MACs already; a helper's are added here
-  for (let i = 1; i < slices.length; i++) {
-    const result = threads.collect(i - 1);
-    macCounter.add(result.macs);
-    results.push(result);
+  // every posted call is collected, even when another slice fails, so the helpers are free for the next
+  const results: LifCallResult[] = [];
+  let failure: unknown;
+  try {
+    results.push(runLifCall(kernels, callOf(slices[0])));
+  } catch (err) {
+    failure = err;
   }
+  for (let i = 1; i < slices.length; i++) {
+    try {
+      const result = threads.collect(i - 1);
+      macCounter.add(result.macs); // runLifCall counted the caller's MACs already; a helper's are added here
+      results.push(result);
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (failure !== undefined) throw failure;
   const stack = job.record.stack === true && !job.record.next ? new Float32Array(steps * rows * n) : undefined;
   const cols = job.record.next?.cols ?? 0;
   const drive = job.record.next ? new Float32Array(steps * rows * cols) : undefined;

@@ -105,6 +105,21 @@ describe('a LIF layer on row slices = one call over every row, bit for bit', () 
   }
 });
 
+describe('a failing slice', () => {
+  it("is thrown after every helper's answer has been collected, so the helpers take the next call", () => {
+    const threads = inProcessThreads(1);
+    const n = 8;
+    const params = mixedLifParams(n);
+    const job = (particles: Float32Array) => ({
+      varying: false, current: new Float32Array(4 * n).fill(3), state: { v: new Float32Array(4 * n), g: new Float32Array(4 * n) }, particles,
+      params, rows: 4, steps: 5, final: new Float32Array(4 * n), record: {}, fast: false,
+    });
+    // particles of 4 × 8 − 1 values: this thread's slice (rows 0–1) is fine, the helper's (rows 2–3) is one short
+    expect(() => lifOnThreads(new NeuronKernels(), threads, job(new Float32Array(4 * n - 1)))).toThrow(/particles has 15 values, 16 expected/);
+    expect(lifOnThreads(new NeuronKernels(), threads, job(new Float32Array(4 * n))).spikes).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('training with LIF helpers', () => {
   it('gives the weights, metrics and spikes of one thread (SNN 784-500-10, 300 embedded MNIST images, 2 epochs)', async () => {
     const config = resolveRunConfig({ task: 'mnist', model: 'snn', epochs: 2, trainLimit: 300, testLimit: 100, seed: 4 }, 'test');
