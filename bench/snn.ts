@@ -19,7 +19,8 @@
  * The first hidden layer's K steps of one real batch (the 20th) are also timed alone, three ways,
  * on the exact loop: the LIF loop only; with σ̃ of every step written to a stack; with σ̃ of every
  * step multiplied at once by the output weights (what training runs): where the feedforward phase
- * goes (`feedforwardParts`, CPU seconds per epoch, best of 5).
+ * goes (`feedforwardParts`, CPU seconds per epoch, best of 5); with --threads, also half of that
+ * layer alone and while a helper runs the other half (wall ms): what two busy threads cost each other.
  * With --threads N (N > 1) each round also runs the exact network with its LIF phase on N threads
  * (`train --threads`): its wall seconds against one thread's (CPU seconds count every thread of the
  * process, so the wall clock is the figure here; the best round by wall seconds), and whether its
@@ -43,7 +44,7 @@ import { getTask } from '../src/tasks/registry.js';
 import { macCounter, RandomStream, useBackend, type BackendName } from '../src/tensor/index.js';
 import { createModel, identity, runSplit } from '../src/train/loop.js';
 import { resolveRunConfig } from '../src/train/run-config.js';
-import type { LifThreads } from '../src/kernels/lif-threads.js';
+import { runLifCall, type LifThreads } from '../src/kernels/lif-threads.js';
 import { lifThreads } from '../src/node/threads/worker-threads.js';
 import { comparePrecision } from './snn-precision.js';
 
@@ -147,7 +148,6 @@ export async function run(args: string[]): Promise<void> {
     fast.push(await measure('fast', 'wasm', 'fast'));
     if (helpers) threaded.push(await measure('threads', 'wasm', 'exact', true, helpers));
   }
-  await helpers?.close();
   const best = (runs: Timing[]) => runs.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
   const bestWall = (runs: Timing[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const main = best(exact);
@@ -156,6 +156,7 @@ export async function run(args: string[]): Promise<void> {
     a !== undefined && b !== undefined && a.length === b.length && a.every((w, k) => w.length === b[k].length && w.every((x, i) => Object.is(x, b[k][i])));
   const js = values['no-js'] ? undefined : await measure('js', 'js', 'exact');
   const parts = await feedforwardParts();
+  await helpers?.close();
   const off = await measure('feedforward off', 'wasm', 'exact', false);
 
   /**
@@ -164,7 +165,7 @@ export async function run(args: string[]): Promise<void> {
    * seconds of 5 interleaved rounds for each record mode. Undefined on NETtalk (one row: nothing to learn from a
    * single row's timing that the phases do not show).
    */
-  async function feedforwardParts(): Promise<{ rows: number; n: number; cols: number; steps: number; lif: number; stack: number; fused: number } | undefined> {
+  async function feedforwardParts(): Promise<{ rows: number; n: number; cols: number; steps: number; lif: number; stack: number; fused: number; contention?: { alone: number; together: number } } | undefined> {
     if (batchSize < 2) return undefined;
     const config = resolveRunConfig({ task, model: 'snn', snn: { rule: 'sbp' }, batchSize, kernels: 'wasm', backend: values.backend });
     const model = createModel(config, RandomStream.fromSeed(1), { train: data.train.count, validation: 0, test: data.test.count }) as SnnModel;
@@ -192,7 +193,27 @@ export async function run(args: string[]): Promise<void> {
         if (k > 0) best[m] = Math.min(best[m], cpuClock() - started);
       });
     }
-    return { rows, n, cols: next.cols, steps, lif: best[0], stack: best[1], fused: best[2] };
+    // with helpers: half the rows here alone, then half here and half on a helper at once (how
+    // much two busy threads slow each other on this machine: the ceiling of the speed-up)
+    let contention: { alone: number; together: number } | undefined;
+    if (helpers) {
+      const half = Math.floor(rows / 2);
+      const slice = { varying: false, current: job.current.slice(0, half * n), v: job.state.v.slice(0, half * n), g: job.state.g.slice(0, half * n), particles: job.particles.slice(0, half * n), params, rows: half, steps, stack: false, next, fast: false };
+      let alone = Infinity;
+      let together = Infinity;
+      for (let k = 0; k <= 5; k++) {
+        let started = performance.now();
+        runLifCall(kernels, slice);
+        if (k > 0) alone = Math.min(alone, performance.now() - started);
+        started = performance.now();
+        helpers.post(0, slice);
+        runLifCall(kernels, slice);
+        helpers.collect(0);
+        if (k > 0) together = Math.min(together, performance.now() - started);
+      }
+      contention = { alone: alone / 1000, together: together / 1000 };
+    }
+    return { rows, n, cols: next.cols, steps, lif: best[0], stack: best[1], fused: best[2], contention };
   }
 
   const epoch = (v: number) => v * perEpoch;
@@ -227,6 +248,7 @@ export async function run(args: string[]): Promise<void> {
       lifAndSigmaToStackCpuSecondsPerEpoch: epoch(parts.stack) * (samples / parts.rows),
       lifSigmaAndProductCpuSecondsPerEpoch: epoch(parts.fused) * (samples / parts.rows),
       productMacsPerEpoch: parts.steps * parts.n * parts.cols * epochSamples,
+      halfBatchSecondsAloneAndWithHelper: parts.contention,
     },
     threads: helpers && {
       threads: threadCount,
@@ -267,6 +289,8 @@ export async function run(args: string[]): Promise<void> {
   }
   if (result.threads) {
     const t = result.threads;
+    const c = result.feedforwardParts?.halfBatchSecondsAloneAndWithHelper;
+    if (c) console.log(`two threads at once: half the batch's hidden layer takes ${f(c.alone * 1000, 2)} ms alone, ${f(c.together * 1000, 2)} ms while a helper runs the other half (${f(c.together / c.alone, 2)}×: what two busy threads cost each other here)`);
     console.log(`exact on ${t.threads} threads (LIF phase): ${f(t.secondsPerEpoch)} s/epoch wall against ${f(epoch(bestWall(exact).seconds))} on one thread (best rounds by wall clock): ${f(t.wallSpeedupOverOneThread, 2)}× | weights after the batches ${t.sameWeightsAsOneThread ? 'the same bits as one thread' : 'DIFFER from one thread'}`);
   }
   console.log(`peak RSS ${f(result.peakRssMiB, 0)} MiB`);

@@ -30,6 +30,13 @@ import { jsPlasticity, type PlasticityLoops } from './learning.js';
 import type { ProductLoops, SnnLoops } from './loops.js';
 import { hiddenStepJs, type RelaxationLoops } from './relaxation.js';
 
+/**
+ * Neuron-steps of a LIF layer below which it runs on this thread even with helpers: sending a slice
+ * and waiting for it costs a few tenths of a millisecond, about what the 10-neuron output layer of
+ * a 50-row batch takes (50 × 10 × 100 steps); the hidden layers (50 × 500 × 100) are 50× more.
+ */
+export const MIN_THREADED_NEURON_STEPS = 250_000;
+
 /** Widest layer whose product the LIF kernel fuses (the output layers: 10 to 26 neurons). */
 export const KERNEL_MAX_COLS = 64;
 
@@ -61,7 +68,7 @@ export function wasmLoops(config: SnnConfig, threads?: LifThreads): SnnLoops {
       if (!lifInKernel) return lifLayerSteps(job);
       const fuse = job.next !== undefined && job.next.cols <= KERNEL_MAX_COLS;
       const record = { stack: job.record === 'activity' && !fuse, next: fuse ? job.next : undefined };
-      if (threads && threads.helpers > 0 && job.rows > 1) {
+      if (threads && threads.helpers > 0 && job.rows > 1 && job.rows * job.params.vRev.length * job.steps >= MIN_THREADED_NEURON_STEPS) {
         return lifOnThreads(kernels, threads, { ...job, record, fast });
       }
       const run = job.varying
@@ -107,7 +114,7 @@ export function wasmLoops(config: SnnConfig, threads?: LifThreads): SnnLoops {
   const description = [
     'products (x·W₁, energy): WebAssembly, zero inputs skipped, summed as TF.js (bit-identical)',
     lifInKernel
-      ? `feedforward: WebAssembly σ̃ and LIF loop, ${fast ? 'fast (float32 ×4, 1/g_leak)' : 'exact (float64, bit-identical V/g/spikes)'}, product with next layers of ≤ ${KERNEL_MAX_COLS} fused (wider: TF.js)${threads && threads.helpers > 0 ? `; LIF layers as row slices on ${threads.helpers + 1} threads (batches of 2+ rows)` : ''}`
+      ? `feedforward: WebAssembly σ̃ and LIF loop, ${fast ? 'fast (float32 ×4, 1/g_leak)' : 'exact (float64, bit-identical V/g/spikes)'}, product with next layers of ≤ ${KERNEL_MAX_COLS} fused (wider: TF.js)${threads && threads.helpers > 0 ? `; LIF layers as row slices on ${threads.helpers + 1} threads (layers of ${MIN_THREADED_NEURON_STEPS / 1000}k neuron-steps or more a batch)` : ''}`
       : `feedforward: WebAssembly σ̃, JS LIF loop (the LIF kernel has no ${config.stp.enabled ? 'STP' : 'spike drive'}${threads && threads.helpers > 0 ? '; one thread' : ''})`,
     `relaxations: WebAssembly (${config.layers.length} layers, products fused, summed as TF.js, zero terms skipped; float32 updates)`,
     ruleInKernel
