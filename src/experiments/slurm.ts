@@ -56,6 +56,13 @@ export const COST_MODEL = {
   jsKernelsFactor: 3,
   /** The SNN's spike-driven layers (`drive: spikes`, JS loops, Bernoulli draws) against the analog drive. */
   spikeDriveFactor: 10,
+  /**
+   * Seconds per multiply-accumulate of the dense hidden → hidden products of deeper nets (see
+   * hiddenProductMacs), which the per-weight costs above do not cover: measured 4-layer MNIST epochs
+   * (one seed, 3 epochs, two runs sharing the two cores) took 244 s for the SNN and 146–162 s for
+   * the energy ANN, against 16–31 s and 9 s with 3 layers.
+   */
+  hiddenMacSeconds: 1.2e-10,
   /** Per task (and for the report job): starting Node and TF.js, reading the data. */
   taskSetupSeconds: 60,
   timeSafety: 3,
@@ -100,6 +107,23 @@ export interface CellCost {
 
 const MiB = 1024 * 1024;
 
+/**
+ * Multiply-accumulates per sample of the products between two hidden layers, which a 3-layer net
+ * does not have and which no kernel shortens: the SNN multiplies every LIF step's activity of a
+ * hidden layer by the weights into the next hidden layer (K = T/dt steps; the output layer's
+ * product is fused into the LIF loop and in the per-weight cost); the energy ANN multiplies each
+ * hidden state by the weights on both sides at every free and nudged iteration. The spiking MLP's
+ * per-weight cost already covers its K steps.
+ */
+export function hiddenProductMacs(config: RunConfig): number {
+  const layers = modelLayers(config);
+  let hiddenPairs = 0;
+  for (let k = 1; k + 2 < layers.length; k++) hiddenPairs += layers[k] * layers[k + 1];
+  if (config.model === 'snn') return (config.snn.lif.tMs / config.snn.lif.dtMs) * hiddenPairs;
+  if (config.model === 'ann') return (config.ann.sleepIterations + config.ann.wakeIterations) * 2 * hiddenPairs;
+  return 0;
+}
+
 /** The estimated cost of one cell. */
 export function cellCost(cell: Cell): CellCost {
   const config = resolveRunConfig(cell.config, `cell ${cell.id}`);
@@ -114,7 +138,7 @@ export function cellCost(cell: Cell): CellCost {
   const weights = layers.slice(1).reduce((sum, n, i) => sum + n * layers[i], 0);
   const family = FAMILY_COSTS[config.model];
   const slower = (config.kernels === 'js' ? COST_MODEL.jsKernelsFactor : 1) * (config.model === 'snn' && config.snn.drive === 'spikes' ? COST_MODEL.spikeDriveFactor : 1);
-  const perSample = weights * (family.perSample + family.perBatch / config.batchSize) * slower;
+  const perSample = (weights * (family.perSample + family.perBatch / config.batchSize) + hiddenProductMacs(config) * COST_MODEL.hiddenMacSeconds) * slower;
   const seconds = COST_MODEL.cellSetupSeconds + config.epochs * (trainRows + COST_MODEL.evalWeight * evalRows) * perSample;
   return {
     id: cell.id,

@@ -12,9 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, SelfpropError } from '../../src/errors.js';
 import { cellDir, finishedOutcome, type Cell } from '../../src/experiments/cell.js';
 import { resolveShard, shardFromEnv, SHARD_COUNT_ENV } from '../../src/experiments/shard-env.js';
+import { resolveRunConfig } from '../../src/train/run-config.js';
 import {
   arrayScript,
   cellCost,
+  hiddenProductMacs,
   COST_MODEL,
   defaultShards,
   estimateSweep,
@@ -150,6 +152,22 @@ describe('the cost model', () => {
     expect(nettalk.trainRows).toBe(5_033);
     expect(perEpoch(nettalk)).toBeGreaterThan(17);
     expect(perEpoch(nettalk)).toBeLessThan(22);
+  });
+
+  it('deeper SNN and energy nets pay for their hidden → hidden products (a 4-layer MNIST epoch: minutes, as measured)', () => {
+    const epoch = (model: string, layers: number[]) => {
+      const c = cellCost(cell('d', { task: 'mnist', model, data: '/d', epochs: 1, [model]: { layers } }));
+      return c.seconds - COST_MODEL.cellSetupSeconds;
+    };
+    const config = (model: string, layers: number[]) => resolveRunConfig({ task: 'mnist', model, [model]: { layers } } as never, 'test');
+    expect(hiddenProductMacs(config('snn', [784, 500, 10]))).toBe(0);
+    expect(hiddenProductMacs(config('snn', [784, 500, 500, 10]))).toBe(100 * 500 * 500);
+    expect(hiddenProductMacs(config('snn', [784, 500, 500, 500, 10]))).toBe(2 * 100 * 500 * 500);
+    expect(hiddenProductMacs(config('ann', [784, 500, 500, 10]))).toBe(24 * 2 * 500 * 500);
+    expect(hiddenProductMacs(config('smlp', [784, 500, 500, 10]))).toBe(0);
+    expect(epoch('snn', [784, 500, 500, 10])).toBeGreaterThan(200);
+    expect(epoch('snn', [784, 500, 500, 10])).toBeGreaterThan(5 * epoch('snn', [784, 500, 10]));
+    expect(epoch('ann', [784, 500, 500, 10])).toBeGreaterThan(100);
   });
 
   it('scales with epochs, rows and the network; batch 1, the JS kernels and spike-driven SNN layers cost more; limits and validation rows count', () => {
