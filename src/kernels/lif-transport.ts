@@ -11,10 +11,9 @@
  * when an answer would not fit, and sleeps on the flag with Atomics.wait (allowed in Node's main
  * thread and in any worker, not in a page's main thread).
  */
-import type { LifCall, LifCallResult, LifThreads } from './lif-threads.js';
-import type { NeuronKernels } from './neurons.js';
-import { runLifCall } from './lif-threads.js';
 import { SelfpropError } from '../errors.js';
+import { runLifCall, type LifCall, type LifCallResult, type LifThreads } from './lif-threads.js';
+import type { NeuronKernels } from './neurons.js';
 
 /** A helper did not answer, or failed. */
 export class LifThreadError extends SelfpropError {
